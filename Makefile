@@ -1,0 +1,52 @@
+# locatr: `make run` starts everything on a laptop; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint format typecheck bench bench-quick clean-venv
+
+$(VENV)/.runtime-installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+.env:
+	@$(PYTHON) bin/write-dev-env .env
+
+## run: venv + pinned requirements, migrate SQLite, demo accounts, web + worker + beat
+run: $(VENV)/.runtime-installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py create_demo_data
+	$(VENV)/bin/honcho start --procfile Procfile
+
+## test: install test requirements and run the whole suite
+test: $(VENV)/.dev-installed .env
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(VENV)/.dev-installed
+	$(VENV)/bin/mypy levelofcare/rules.py
+
+## bench: rule evaluations per second and the impact preview over 100k assessments
+bench: $(VENV)/.dev-installed .env
+	$(PY) bench/rules_bench.py
+	$(PY) bench/impact_bench.py
+
+bench-quick: $(VENV)/.dev-installed .env
+	$(PY) bench/rules_bench.py --quick
+	$(PY) bench/impact_bench.py --quick
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,126 @@
+"""Clients and their assessments. Answers are stored item by item (the contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Client(models.Model):
+    reference = models.CharField(
+        "clinic reference / MRN",
+        max_length=40,
+        unique=True,
+        help_text="The clinic's own reference. Used in reminders instead of the name.",
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    contact = models.CharField(
+        max_length=200, blank=True, help_text="Phone or email (optional)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        # Deliberately the reference only: str() ends up in logs and admin messages.
+        return self.reference
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("intake:client_detail", args=[self.pk])
+
+
+class Assessment(models.Model):
+    class Kind(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        PROGRESS_REVIEW = "progress_review", "Progress review"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="assessments"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INTAKE)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    # The answers contract of DESIGN.md: absent key = unanswered.
+    answers = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    progress_review = models.ForeignKey(
+        "levelofcare.ProgressReview",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        if self.status == self.Status.DRAFT:
+            return reverse("intake:assessment_edit", args=[self.pk])
+        return reverse("intake:assessment_result", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def answers_dict(self) -> dict[str, Any]:
+        return dict(self.answers or {})
+
+
+class RecordView(models.Model):
+    """Who opened which client's record, and when (read audit)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="record_views"
+    )
+    viewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    view_name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} viewed {self.client_id} at {self.viewed_at:%Y-%m-%d %H:%M}"

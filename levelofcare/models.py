@@ -1,0 +1,369 @@
+"""Criteria versions, recommendations, decisions, placements and progress reviews."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from levelofcare import rules
+
+
+class LevelChoices(models.TextChoices):
+    INPATIENT = "inpatient", "Inpatient"
+    IOP = "iop", "IOP (intensive outpatient)"
+    OUTPATIENT = "outpatient", "Outpatient"
+
+
+# Queue priority: inpatient first, then "insufficient information" (risk unknown),
+# then IOP, then outpatient.
+LEVEL_PRIORITY = {"inpatient": 40, None: 30, "iop": 20, "outpatient": 10}
+LEVEL_RANK = {"outpatient": 1, "iop": 2, "inpatient": 3}
+
+
+def _range(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class CriteriaSet(models.Model):
+    """One version of the admin-editable thresholds. Never changed once saved."""
+
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    is_active = models.BooleanField(default=False, editable=False)
+    phq9_iop_min = models.PositiveSmallIntegerField(
+        "PHQ-9 total for IOP",
+        default=15,
+        validators=_range(0, 27),
+        help_text="PHQ-9 total (0-27) at or above which IOP is indicated.",
+    )
+    gad7_iop_min = models.PositiveSmallIntegerField(
+        "GAD-7 total for IOP",
+        default=15,
+        validators=_range(0, 21),
+        help_text="GAD-7 total (0-21) at or above which IOP is indicated.",
+    )
+    moderate_min = models.PositiveSmallIntegerField(
+        "moderate cut for persistence",
+        default=10,
+        validators=_range(0, 21),
+        help_text="PHQ-9 or GAD-7 total counted as persistent moderate symptoms.",
+    )
+    persistent_weeks_min = models.PositiveSmallIntegerField(
+        "weeks of weekly therapy without improvement",
+        default=6,
+        validators=_range(1, 520),
+    )
+    stepdown_window_days = models.PositiveSmallIntegerField(
+        "step-down window after inpatient discharge (days, inclusive)",
+        default=30,
+        validators=_range(0, 3650),
+    )
+    review_interval_inpatient_days = models.PositiveSmallIntegerField(
+        "review interval: inpatient (days)", default=3, validators=_range(1, 365)
+    )
+    review_interval_iop_days = models.PositiveSmallIntegerField(
+        "review interval: IOP (days)", default=7, validators=_range(1, 365)
+    )
+    review_interval_outpatient_days = models.PositiveSmallIntegerField(
+        "review interval: outpatient (days)", default=90, validators=_range(1, 365)
+    )
+    reminder_lead_hours = models.PositiveSmallIntegerField(
+        "reminder lead time (hours before due)", default=24, validators=_range(1, 720)
+    )
+    overdue_grace_hours = models.PositiveSmallIntegerField(
+        "overdue grace period (hours after due)", default=24, validators=_range(1, 720)
+    )
+    change_note = models.TextField(help_text="Why this version was made.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    history = HistoricalRecords()
+
+    THRESHOLD_FIELDS = (
+        "phq9_iop_min",
+        "gad7_iop_min",
+        "moderate_min",
+        "persistent_weeks_min",
+        "stepdown_window_days",
+    )
+    SETTING_FIELDS = (
+        *THRESHOLD_FIELDS,
+        "review_interval_inpatient_days",
+        "review_interval_iop_days",
+        "review_interval_outpatient_days",
+        "reminder_lead_hours",
+        "overdue_grace_hours",
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "criteria version"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_criteria_set",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Criteria v{self.version}{' (active)' if self.is_active else ''}"
+
+    def to_criteria(self) -> rules.Criteria:
+        from levelofcare import rules
+
+        return rules.Criteria(**{f: getattr(self, f) for f in self.THRESHOLD_FIELDS})
+
+    def review_interval(self, level: str) -> timedelta:
+        days = {
+            "inpatient": self.review_interval_inpatient_days,
+            "iop": self.review_interval_iop_days,
+            "outpatient": self.review_interval_outpatient_days,
+        }[level]
+        return timedelta(days=days)
+
+
+class Recommendation(models.Model):
+    """The rules' output for one submitted assessment, with the version it used."""
+
+    assessment = models.OneToOneField(
+        "intake.Assessment", on_delete=models.PROTECT, related_name="recommendation"
+    )
+    client = models.ForeignKey(
+        "intake.Client", on_delete=models.PROTECT, related_name="recommendations"
+    )
+    level = models.CharField(
+        max_length=12, choices=LevelChoices.choices, null=True, blank=True
+    )
+    priority = models.PositiveSmallIntegerField(default=0)
+    reasons = models.JSONField(default=list)
+    notes = models.JSONField(default=list)
+    missing = models.JSONField(default=list)
+    scores = models.JSONField(default=dict)
+    safety_flag = models.BooleanField(
+        default=False, help_text="C-SSRS high risk or PHQ-9 item 9 above 0."
+    )
+    criteria = models.ForeignKey(
+        CriteriaSet, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-priority", "created_at", "id"]
+        indexes = [models.Index(fields=["-priority", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Recommendation {self.pk}: {self.level or 'insufficient information'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("levelofcare:review", args=[self.pk])
+
+    @property
+    def level_label(self) -> str:
+        return self.get_level_display() if self.level else "Insufficient information"
+
+    @property
+    def top_reason(self) -> dict[str, object] | None:
+        return self.reasons[0] if self.reasons else None
+
+    def as_contract(self) -> dict[str, object]:
+        return {
+            "level": self.level,
+            "reasons": self.reasons,
+            "notes": self.notes,
+            "missing": self.missing,
+            "scores": self.scores,
+            "criteria_version": self.criteria.version,
+        }
+
+
+class Decision(models.Model):
+    """A clinician's signed decision on a recommendation. Never edited afterwards."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "Accepted"
+        OVERRIDE = "override", "Overridden"
+
+    class ReasonCode(models.TextChoices):
+        CLIENT_PREFERENCE = "client_preference", "Client preference"
+        NOT_AVAILABLE = "not_available", "Level not available / waitlist"
+        CLINICAL_JUDGEMENT = "clinical_judgement", "Clinical judgement"
+        ACCESS = "access", "Transportation or access"
+        FINANCIAL = "financial", "Financial / insurance"
+        COURT_ORDERED = "court_ordered", "Court ordered"
+        HIGHER_LEVEL_REQUIRED = "higher_level_required", "Higher level clinically required"
+        OTHER = "other", "Other"
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="decisions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    level = models.CharField(max_length=12, choices=LevelChoices.choices)
+    reason_code = models.CharField(
+        max_length=30, choices=ReasonCode.choices, blank=True
+    )
+    rationale = models.TextField(blank=True)
+    program = models.CharField("program referred to", max_length=200, blank=True)
+    safety_acknowledged = models.BooleanField(default=False)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            # Exactly one original decision per recommendation; corrections chain.
+            models.UniqueConstraint(
+                fields=["recommendation"],
+                condition=models.Q(corrects__isnull=True),
+                name="one_original_decision_per_recommendation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision {self.pk}: {self.get_kind_display()} {self.level}"
+
+
+class Placement(models.Model):
+    """A client at a level of care since a date (until closed)."""
+
+    client = models.ForeignKey(
+        "intake.Client", on_delete=models.PROTECT, related_name="placements"
+    )
+    level = models.CharField(max_length=12, choices=LevelChoices.choices)
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, related_name="placement"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_placement_per_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Placement {self.pk}: {self.level}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class ProgressReview(models.Model):
+    """A scheduled re-assessment of a placement. Reminders are swept, not queued."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.PROTECT, related_name="reviews"
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    due_soon_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"Progress review {self.pk} due {self.due_at:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """An in-app reminder. Text never holds patient-identifying data."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Review due soon"
+        OVERDUE = "overdue", "Review overdue"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    review = models.ForeignKey(
+        ProgressReview, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=200)
+    url = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AuthEvent(models.Model):
+    """Sign-in, sign-out and failed sign-in, for the audit trail."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Signed in"
+        LOGOUT = "logout", "Signed out"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        permissions = [
+            ("view_audit", "Can read the whole audit trail"),
+            ("view_own_audit", "Can read the audit trail of own clients"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"

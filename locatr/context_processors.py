@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from locatr.roles import CLINICIANS, COORDINATORS, CRITERIA_ADMINS, user_roles
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Which role-specific navigation the signed-in user gets."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"roles": []}
+    roles = user_roles(user)
+    return {
+        "roles": sorted(roles),
+        "is_coordinator": COORDINATORS in roles,
+        "is_clinician": CLINICIANS in roles,
+        "is_criteria_admin": CRITERIA_ADMINS in roles,
+    }

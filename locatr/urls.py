@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from locatr import views
+
+admin.site.site_header = "locatr administration"
+admin.site.site_title = "locatr admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
