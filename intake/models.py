@@ -65,6 +65,9 @@ class Assessment(models.Model):
     )
     # The answers contract of DESIGN.md: absent key = unanswered.
     answers = models.JSONField(default=dict, blank=True)
+    # Partly answered instruments of a draft (e.g. 5 of 9 PHQ-9 items): not yet
+    # answers in the contract's sense, but nothing typed may be lost.
+    partial_items = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     progress_review = models.ForeignKey(
         "levelofcare.ProgressReview",

@@ -13,9 +13,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"roles": []}
     roles = user_roles(user)
-    return {
+    context: dict[str, Any] = {
         "roles": sorted(roles),
         "is_coordinator": COORDINATORS in roles,
         "is_clinician": CLINICIANS in roles,
         "is_criteria_admin": CRITERIA_ADMINS in roles,
     }
+    if CLINICIANS in roles:
+        # The bell in the navigation: one COUNT on the (user, read_at) index.
+        from levelofcare.models import Notification
+
+        context["unread_notifications"] = Notification.objects.filter(
+            user=user, read_at=None
+        ).count()
+    return context

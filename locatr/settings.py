@@ -190,7 +190,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Reminders are swept from ProgressReview.due_at, never queued as ETA tasks.
+    # A sweep left in the queue past the next one is dropped: the next catches up.
+    "send-due-reminders": {
+        "task": "levelofcare.send_due_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -200,3 +209,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Audit history: admins may read it but never "revert" a record from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True

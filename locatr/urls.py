@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from levelofcare import api
 from locatr import views
 
 admin.site.site_header = "locatr administration"
@@ -11,4 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/evaluate", api.evaluate_view, name="api_evaluate"),
+    path("", include("intake.urls")),
+    path("", include("levelofcare.urls")),
 ]

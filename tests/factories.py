@@ -26,3 +26,75 @@ class UserFactory(factory.django.DjangoModelFactory):
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save()
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "intake.Client"
+
+    reference = factory.Sequence(lambda n: f"MRN-{n:05d}")
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n}")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    created_by = factory.SubFactory(UserFactory)
+
+
+# Complete answers for an outpatient person (every question answered, nothing fires).
+OUTPATIENT_ANSWERS: dict[str, Any] = {
+    "cssrs": {"wish_dead": False, "suicidal_thoughts": False, "behavior_ever": False},
+    "harm_to_others": "none",
+    "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
+    "gad7": [1, 0, 1, 0, 0, 1, 0],
+    "impaired_judgement": False,
+    "can_care_for_self": True,
+    "safe_housing": True,
+    "support_at_home": True,
+    "needs_medical_detox": False,
+    "needs_24h_medical_monitoring": False,
+    "work_or_school_commitment": True,
+    "can_attend_3_days_week": True,
+    "discharged_inpatient_days_ago": None,
+    "weeks_weekly_therapy_without_improvement": None,
+}
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    """OUTPATIENT_ANSWERS with some keys changed (a value of ... removes the key)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in OUTPATIENT_ANSWERS.items()}
+    for key, value in changes.items():
+        if value is ...:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def form_data(answer_dict: dict[str, Any], **extra: str) -> dict[str, str]:
+    """POST data for the assessment form that encodes `answer_dict`."""
+    data: dict[str, str] = {}
+    for key, value in (answer_dict.get("cssrs") or {}).items():
+        data[f"cssrs_{key}"] = "yes" if value else "no"
+    if "harm_to_others" in answer_dict:
+        data["harm_to_others"] = answer_dict["harm_to_others"]
+    for name in ("phq9", "gad7"):
+        for i, v in enumerate(answer_dict.get(name) or [], start=1):
+            data[f"{name}_{i}"] = str(v)
+    for key in (
+        "impaired_judgement", "can_care_for_self", "safe_housing", "support_at_home",
+        "needs_medical_detox", "needs_24h_medical_monitoring",
+        "work_or_school_commitment", "can_attend_3_days_week",
+    ):
+        if key in answer_dict:
+            data[key] = "yes" if answer_dict[key] else "no"
+    for key, gate in (
+        ("discharged_inpatient_days_ago", "discharged_inpatient"),
+        ("weeks_weekly_therapy_without_improvement", "in_weekly_therapy"),
+    ):
+        if key in answer_dict:
+            if answer_dict[key] is None:
+                data[gate] = "no"
+            else:
+                data[gate] = "yes"
+                data[key] = str(answer_dict[key])
+    data.update(extra)
+    return data

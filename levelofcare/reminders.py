@@ -1,0 +1,218 @@
+"""The reminder sweep: due-soon reminders and overdue escalations, each sent once.
+
+State lives in the database, not in the broker: a review is reminded when its
+`due_soon_sent_at` / `overdue_sent_at` is claimed. Claims are atomic, so two sweeps
+at once, a retried task or a re-run after an outage never send twice, and a sweep
+that did not run (Redis or the worker down) is simply caught up by the next one.
+Texts carry a client reference and a link only, never names or dates of birth.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from levelofcare.models import CriteriaSet, Notification, ProgressReview
+from locatr.roles import CLINICIANS
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+SUBJECTS = {
+    Kind.DUE_SOON: "A progress review is due (client ref {reference})",
+    Kind.OVERDUE: "A progress review is overdue (client ref {reference})",
+}
+SENT_FIELD = {Kind.DUE_SOON: "due_soon_sent_at", Kind.OVERDUE: "overdue_sent_at"}
+EMAIL_BODY = """{subject}.
+
+Due: {due:%Y-%m-%d %H:%M} UTC
+Assigned to: {assignee}
+Open it in locatr: {link}
+
+This message holds no patient details on purpose; sign in to see them.
+"""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """How many reviews this sweep reminded (not how many messages it sent)."""
+
+    due_soon: int = 0
+    overdue: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def review_reminder_url(review: ProgressReview) -> str:
+    """Site-relative link to the review in the due list (works for any clinician)."""
+    return f"{reverse('levelofcare:reviews_due')}?review={review.pk}#review-{review.pk}"
+
+
+def reminders_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """Remind every review that is due soon, escalate every overdue one, once each.
+
+    1. Due soon: scheduled, due within the criteria's lead time, not yet past the
+       overdue grace, and not reminded yet -> one in-app + email to the assignee.
+    2. Overdue: scheduled, due more than the grace period ago, not escalated yet ->
+       one in-app + email to the assignee and every active clinician. A review first
+       seen already overdue gets only the escalation.
+    Rows are walked in primary-key batches; each batch is one transaction that
+    claims its rows and writes the notifications; emails go out after the commit.
+    """
+    now = now or timezone.now()
+    started = time.monotonic()
+    criteria = CriteriaSet.objects.get(is_active=True)
+    lead = timedelta(hours=criteria.reminder_lead_hours)
+    grace = timedelta(hours=criteria.overdue_grace_hours)
+    due_soon = _sweep(
+        kind=Kind.DUE_SOON,
+        due=Q(due_at__lte=now + lead, due_at__gt=now - grace),
+        now=now,
+        batch_size=batch_size,
+    )
+    overdue = _sweep(
+        kind=Kind.OVERDUE,
+        due=Q(due_at__lte=now - grace),
+        now=now,
+        batch_size=batch_size,
+    )
+    result = SweepResult(due_soon=due_soon, overdue=overdue)
+    logger.info(
+        "Reminder sweep: %d due soon, %d overdue in %.3fs",
+        result.due_soon,
+        result.overdue,
+        time.monotonic() - started,
+    )
+    return result
+
+
+def _sweep(*, kind: str, due: Q, now: datetime, batch_size: int) -> int:
+    field = SENT_FIELD[kind]
+    pending = ProgressReview.objects.filter(
+        due, status=ProgressReview.Status.SCHEDULED, **{f"{field}__isnull": True}
+    )
+    escalate_to = _active_clinicians() if kind == Kind.OVERDUE else []
+    reminded, last_pk = 0, 0
+    while True:
+        # Keyset pagination: rows another sweep holds (skipped) are not revisited.
+        pks = list(
+            pending.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not pks:
+            return reminded
+        last_pk = pks[-1]
+        reminded += _remind_batch(
+            pending.filter(pk__in=pks),
+            kind=kind,
+            field=field,
+            now=now,
+            escalate_to=escalate_to,
+        )
+
+
+def _remind_batch(
+    candidates: QuerySet[ProgressReview],
+    *,
+    kind: str,
+    field: str,
+    now: datetime,
+    escalate_to: Sequence[Any],
+) -> int:
+    with transaction.atomic():
+        won = _claim(candidates, field=field, now=now)
+        reviews = (
+            ProgressReview.objects.filter(pk__in=won)
+            .select_related("placement__client", "assigned_to")
+            .order_by("pk")
+        )
+        notifications: list[Notification] = []
+        emails: list[tuple[str, str, str, list[str]]] = []
+        for review in reviews:
+            subject = SUBJECTS[kind].format(reference=review.placement.client.reference)
+            url = review_reminder_url(review)
+            assignee = review.assigned_to
+            body = EMAIL_BODY.format(
+                subject=subject,
+                due=review.due_at.astimezone(UTC),
+                assignee=assignee.get_full_name() or assignee.get_username(),
+                link=settings.SITE_URL + url,
+            )
+            recipients = {assignee.pk: assignee} | {u.pk: u for u in escalate_to}
+            for user in recipients.values():
+                notifications.append(
+                    Notification(
+                        user=user,
+                        kind=kind,
+                        review=review,
+                        text=subject,
+                        url=url,
+                        created_at=now,
+                    )
+                )
+                if user.is_active and user.email:
+                    emails.append(
+                        (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+                    )
+        Notification.objects.bulk_create(notifications)
+        transaction.on_commit(lambda: _send_emails(emails))
+    return len(won)
+
+
+def _claim(
+    candidates: QuerySet[ProgressReview], *, field: str, now: datetime
+) -> list[int]:
+    """Mark the candidates as reminded; return the pks this sweep won.
+
+    PostgreSQL: lock the batch with SKIP LOCKED (a concurrent sweep takes other
+    rows; a row another sweep already claimed fails the re-checked WHERE), then one
+    UPDATE. Elsewhere (SQLite): one conditional UPDATE per row, which only the
+    first writer can win.
+    """
+    if connection.features.has_select_for_update_skip_locked:
+        won = list(
+            candidates.select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ProgressReview.objects.filter(pk__in=won).update(**{field: now})
+        return won
+    return [
+        pk
+        for pk in candidates.order_by("pk").values_list("pk", flat=True)
+        if candidates.filter(pk=pk).update(**{field: now})
+    ]
+
+
+def _active_clinicians() -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=CLINICIANS)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _send_emails(emails: list[tuple[str, str, str, list[str]]]) -> None:
+    if not emails:
+        return
+    try:
+        send_mass_mail(tuple(emails), fail_silently=False)
+    except Exception:
+        # The in-app notifications are committed; a mail outage must not make the
+        # sweep fail or retry (which would not resend anyway: the claim is made).
+        logger.exception("Reminder emails failed (%d messages)", len(emails))

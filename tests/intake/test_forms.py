@@ -1,0 +1,129 @@
+"""The assessment form produces exactly the answers contract, with the same checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.forms import AssessmentForm, ClientForm
+from tests.factories import OUTPATIENT_ANSWERS, answers, form_data
+
+
+def _form(data: dict[str, str]) -> AssessmentForm:
+    form = AssessmentForm(data)
+    form.is_valid()
+    return form
+
+
+def test_complete_form_round_trips_to_the_contract() -> None:
+    form = _form(form_data(OUTPATIENT_ANSWERS))
+    assert form.is_valid(), form.errors
+    assert form.to_answers() == OUTPATIENT_ANSWERS
+    assert form.unanswered() == []
+
+
+def test_empty_form_is_valid_and_every_question_is_unanswered() -> None:
+    form = _form({})
+    assert form.is_valid()
+    assert form.to_answers() == {}
+    names = [name for name, _ in form.unanswered()]
+    assert "cssrs_wish_dead" in names and "phq9_9" in names
+    # Questions 3-5 only apply after "yes" to question 2.
+    assert "cssrs_intent" not in names
+
+
+@pytest.mark.parametrize("gated", ["method", "intent", "plan"])
+def test_cssrs_questions_3_to_5_need_yes_to_question_2(gated: str) -> None:
+    data = form_data(answers(), **{f"cssrs_{gated}": "yes"})
+    form = _form(data)
+    assert not form.is_valid()
+    assert "question 2" in form.errors[f"cssrs_{gated}"][0]
+
+
+def test_cssrs_6b_needs_yes_to_question_6() -> None:
+    form = _form(form_data(answers(), cssrs_behavior_past_3_months="yes"))
+    assert "question 6" in form.errors["cssrs_behavior_past_3_months"][0]
+
+
+def test_cssrs_questions_3_to_5_count_after_yes_to_question_2() -> None:
+    cssrs = {"wish_dead": True, "suicidal_thoughts": True, "method": True,
+             "intent": False, "plan": False, "behavior_ever": False}
+    form = _form(form_data(answers(cssrs=cssrs)))
+    assert form.is_valid(), form.errors
+    assert form.to_answers()["cssrs"] == cssrs
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phq9_3", "4", "Select a valid choice"),
+        ("gad7_1", "-1", "Select a valid choice"),
+        ("harm_to_others", "maybe", "Select a valid choice"),
+        ("safe_housing", "perhaps", "Select a valid choice"),
+        ("discharged_inpatient_days_ago", "-3", "greater than or equal to 0"),
+        ("discharged_inpatient_days_ago", "ten", "Enter a whole number"),
+    ],
+)
+def test_bad_values_get_a_message_next_to_the_field(
+    field: str, value: str, message: str
+) -> None:
+    data = form_data(answers(discharged_inpatient_days_ago=5), **{field: value})
+    form = _form(data)
+    assert not form.is_valid()
+    assert message in " ".join(form.errors[field])
+
+
+def test_days_since_discharge_need_yes_first() -> None:
+    data = form_data(answers(), discharged_inpatient_days_ago="12")
+    form = _form(data)
+    assert "first" in form.errors["discharged_inpatient_days_ago"][0]
+
+
+def test_history_no_means_does_not_apply_and_yes_without_days_is_unanswered() -> None:
+    form = _form(form_data(answers(), in_weekly_therapy="yes",
+                           weeks_weekly_therapy_without_improvement=""))
+    assert form.is_valid(), form.errors
+    result = form.to_answers()
+    assert result["discharged_inpatient_days_ago"] is None
+    assert "weeks_weekly_therapy_without_improvement" not in result
+    assert form.to_partial_items() == {"in_weekly_therapy": "yes"}
+
+
+def test_partly_answered_instrument_is_kept_but_not_an_answer() -> None:
+    data = form_data(answers(phq9=...))
+    data.update(phq9_1="2", phq9_2="3")
+    form = _form(data)
+    assert form.is_valid()
+    assert "phq9" not in form.to_answers()
+    assert form.to_partial_items()["phq9"] == [2, 3, None, None, None, None, None, None, None]
+    initial = AssessmentForm.initial_from(form.to_answers(), form.to_partial_items())
+    assert initial["phq9_1"] == "2" and initial["phq9_2"] == "3"
+    assert "phq9_3" not in initial
+
+
+def test_initial_from_stored_answers_reproduces_the_form() -> None:
+    initial = AssessmentForm.initial_from(OUTPATIENT_ANSWERS, {}, "note")
+    form = _form({k: str(v) for k, v in initial.items()})
+    assert form.is_valid(), form.errors
+    assert form.to_answers() == OUTPATIENT_ANSWERS
+
+
+@pytest.mark.django_db
+def test_client_reference_must_be_unique_with_a_clear_message(coordinator: object) -> None:
+    from tests.factories import ClientFactory
+
+    ClientFactory(reference="ABC-123")
+    form = ClientForm(
+        {"reference": "abc-123", "given_name": "A", "family_name": "B",
+         "date_of_birth": "1990-01-01"}
+    )
+    assert not form.is_valid()
+    assert form.errors["reference"] == ["A client with this reference already exists."]
+
+
+@pytest.mark.django_db
+def test_client_date_of_birth_cannot_be_in_the_future() -> None:
+    form = ClientForm(
+        {"reference": "X1", "given_name": "A", "family_name": "B",
+         "date_of_birth": "2999-01-01"}
+    )
+    assert form.errors["date_of_birth"] == ["Date of birth cannot be in the future."]

@@ -1,0 +1,211 @@
+"""Intake views: client registry, assessment drafts and submission, the result page."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from intake.models import Assessment, Client, RecordView
+from levelofcare.models import Recommendation
+from tests.factories import ClientFactory, answers, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_coordinator(client: HttpClient, coordinator: Any) -> HttpClient:
+    client.force_login(coordinator)
+    return client
+
+
+def test_register_a_client(as_coordinator: HttpClient, coordinator: Any) -> None:
+    response = as_coordinator.post(
+        reverse("intake:client_create"),
+        {"reference": "abc-123", "given_name": "Jane", "family_name": "Doe",
+         "date_of_birth": "1990-04-01", "contact": ""},
+    )
+    client = Client.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == client.get_absolute_url()
+    assert (client.reference, client.created_by) == ("ABC-123", coordinator)
+
+
+def test_register_a_client_with_errors_keeps_what_was_typed(
+    as_coordinator: HttpClient,
+) -> None:
+    ClientFactory(reference="ABC-123")
+    response = as_coordinator.post(
+        reverse("intake:client_create"),
+        {"reference": "ABC-123", "given_name": "Jane", "family_name": "",
+         "date_of_birth": "1990-04-01"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A client with this reference already exists." in html
+    assert 'value="Jane"' in html
+    assert Client.objects.count() == 1
+
+
+def test_search_by_name_or_reference(as_coordinator: HttpClient) -> None:
+    ClientFactory(reference="REF-1", given_name="Ada", family_name="Lovelace")
+    ClientFactory(reference="REF-2", given_name="Grace", family_name="Hopper")
+    ClientFactory(reference="XYZ-9", given_name="Alan", family_name="Turing")
+    page = as_coordinator.get(reverse("intake:client_list"), {"q": "ref"}).context["page"]
+    assert {c.reference for c in page} == {"REF-1", "REF-2"}
+    page = as_coordinator.get(reverse("intake:client_list"), {"q": "grace hop"}).context["page"]
+    assert [c.reference for c in page] == ["REF-2"]
+
+
+def test_client_list_paginates_newest_activity_first_in_constant_queries(
+    as_coordinator: HttpClient, django_assert_max_num_queries: Any
+) -> None:
+    ClientFactory.create_batch(3)
+    with django_assert_max_num_queries(8) as few:
+        as_coordinator.get(reverse("intake:client_list"))
+    ClientFactory.create_batch(60)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = as_coordinator.get(reverse("intake:client_list"), {"page": 2})
+    page = response.context["page"]
+    assert len(page.object_list) == 25
+    assert page.paginator.count == 63
+    stamps = [c.last_activity_at for c in page.object_list]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    data = form_data(answers(phq9=...), save_draft="1", notes="first call")
+    data.update(phq9_1="3", phq9_2="3")
+    response = as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    draft = Assessment.objects.get()
+    assert response["Location"] == reverse("intake:assessment_edit", args=[draft.pk])
+    assert draft.is_draft and draft.notes == "first call"
+    assert draft.partial_items["phq9"][:3] == [3, 3, None]
+    assert not Recommendation.objects.exists()
+
+    # Re-opening the draft shows what was typed.
+    page = as_coordinator.get(response["Location"]).content.decode()
+    assert 'name="phq9_1" value="3"' in page.replace("\n", " ") or (
+        'value="3" name="phq9_1"' in page
+    ) or page.count("checked") >= 3
+
+    submit = form_data(answers(phq9=[3, 3, 2, 2, 2, 2, 1, 1, 0]), submit="1")
+    response = as_coordinator.post(reverse("intake:assessment_edit", args=[draft.pk]), submit)
+    assert Assessment.objects.count() == 1
+    rec = Recommendation.objects.get()
+    assert response["Location"] == reverse("intake:assessment_result", args=[draft.pk])
+    assert rec.level == "iop"
+    assert rec.scores["phq9"] == {"total": 16, "band": "moderately_severe",
+                                  "item9_positive": False}
+    assert rec.criteria.version == 1
+    assert [r["code"] for r in rec.reasons] == ["PHQ9_IOP"]
+
+
+def test_totals_are_computed_on_the_server_not_taken_from_the_browser(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    data = form_data(answers(), submit="1", phq9_total="27", level="inpatient")
+    as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    rec = Recommendation.objects.get()
+    assert rec.scores["phq9"]["total"] == 4
+    assert rec.level == "outpatient"
+
+
+def test_submitted_assessment_cannot_be_edited(as_coordinator: HttpClient) -> None:
+    person = ClientFactory()
+    as_coordinator.post(
+        reverse("intake:assessment_create", args=[person.pk]),
+        form_data(answers(), submit="1"),
+    )
+    assessment = Assessment.objects.get()
+    response = as_coordinator.post(
+        reverse("intake:assessment_edit", args=[assessment.pk]),
+        form_data(answers(harm_to_others="intent"), submit="1"),
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.answers["harm_to_others"] == "none"
+    assert Recommendation.objects.count() == 1
+
+
+def test_invalid_submission_saves_nothing_and_keeps_the_answers(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    data = form_data(answers(), submit="1", cssrs_intent="yes", notes="keep me")
+    response = as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "question 2" in html
+    assert "keep me" in html
+    assert not Assessment.objects.exists()
+
+
+def test_a_failure_in_evaluation_leaves_nothing_half_saved(as_coordinator: HttpClient) -> None:
+    person = ClientFactory()
+    with mock.patch(
+        "levelofcare.services.rules.evaluate", side_effect=RuntimeError("boom")
+    ), pytest.raises(RuntimeError):
+        as_coordinator.post(
+            reverse("intake:assessment_create", args=[person.pk]),
+            form_data(answers(), submit="1"),
+        )
+    assert not Assessment.objects.exists()
+    assert not Recommendation.objects.exists()
+
+
+def test_result_page_shows_level_reasons_missing_and_version(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    data = form_data(answers(cssrs=..., phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]), submit="1")
+    as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    assessment = Assessment.objects.get()
+    response = as_coordinator.get(reverse("intake:assessment_result", args=[assessment.pk]))
+    html = response.content.decode()
+    assert "Insufficient information" in html
+    assert "C-SSRS screener (risk of self-harm)" in html
+    assert f"?from={assessment.pk}#div_id_cssrs_wish_dead" in html
+    assert "Criteria version <strong>v1</strong>" in html
+    assert 'data-testid="safety-banner"' in html
+    assert "a clinician decides" in html.lower() or "clinician reviews every" in html
+    printable = as_coordinator.get(reverse("intake:assessment_print", args=[assessment.pk]))
+    assert "Insufficient information" in printable.content.decode()
+
+
+def test_viewing_a_client_record_is_logged(as_coordinator: HttpClient, coordinator: Any) -> None:
+    person = ClientFactory()
+    as_coordinator.get(reverse("intake:client_detail", args=[person.pk]))
+    view = RecordView.objects.get()
+    assert (view.user, view.client, view.view_name) == (coordinator, person, "client_detail")
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("coordinator", 200), ("clinician", 200), ("criteria_admin", 403), ("no_role_user", 403)],
+)
+def test_role_access_to_client_data(
+    client: HttpClient, request: pytest.FixtureRequest, persona: str, expected: int
+) -> None:
+    person = ClientFactory()
+    client.force_login(request.getfixturevalue(persona))
+    for url in (
+        reverse("intake:client_list"),
+        reverse("intake:client_detail", args=[person.pk]),
+        reverse("intake:assessment_create", args=[person.pk]),
+    ):
+        assert client.get(url).status_code == expected, url
+
+
+def test_anonymous_users_never_see_client_data(client: HttpClient) -> None:
+    person = ClientFactory()
+    response = client.get(reverse("intake:client_detail", args=[person.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
