@@ -330,12 +330,18 @@ _GAD7_CUTS: Final = (
 )
 _PHQ9_BANDS: Final = tuple(_band(t, _PHQ9_CUTS) for t in range(PHQ9_MAX + 1))
 _GAD7_BANDS: Final = tuple(_band(t, _GAD7_CUTS) for t in range(GAD7_MAX + 1))
-_SCORE_CACHE_MAX: Final = 65_536
-_PHQ9_CACHE: dict[tuple[int, ...], Phq9Score] = {}
-_GAD7_CACHE: dict[tuple[int, ...], Gad7Score] = {}
+# Every possible score, built once. PHQ-9 index: total * 2 + item9_positive.
+_PHQ9_SCORES: Final = tuple(
+    Phq9Score(total, _PHQ9_BANDS[total], positive)
+    for total in range(PHQ9_MAX + 1)
+    for positive in (False, True)
+)
+_GAD7_SCORES: Final = tuple(
+    Gad7Score(total, _GAD7_BANDS[total]) for total in range(GAD7_MAX + 1)
+)
 
 
-def _check_items(items: tuple[int, ...], count: int, name: str) -> None:
+def _check_items(items: Sequence[object], count: int, name: str) -> None:
     if len(items) != count:
         raise ValueError(f"{name} needs {count} items; got {len(items)}")
     for item in items:
@@ -347,33 +353,19 @@ def phq9_score(items: Sequence[int]) -> Phq9Score:
     """PHQ-9 total (0-27), severity band, and whether item 9 (self-harm) is above 0.
 
     Bands (Kroenke et al. 2001): minimal 0-4, mild 5-9, moderate 10-14,
-    moderately_severe 15-19, severe 20-27.
+    moderately_severe 15-19, severe 20-27. Raises ValueError for anything but
+    9 integers from 0 to 3.
     """
-    key = items if isinstance(items, tuple) else tuple(items)
-    score = _PHQ9_CACHE.get(key)
-    if score is None:
-        _check_items(key, PHQ9_ITEMS, "PHQ-9")
-        total = sum(key)
-        score = Phq9Score(total, _PHQ9_BANDS[total], key[8] > 0)
-        if len(_PHQ9_CACHE) >= _SCORE_CACHE_MAX:
-            _PHQ9_CACHE.clear()
-        _PHQ9_CACHE[key] = score
-    return score
+    _check_items(items, PHQ9_ITEMS, "PHQ-9")
+    return _PHQ9_SCORES[sum(items) * 2 + (items[8] > 0)]
 
 
 def gad7_score(items: Sequence[int]) -> Gad7Score:
     """GAD-7 total (0-21) and band (Spitzer et al. 2006): minimal 0-4, mild 5-9,
-    moderate 10-14, severe 15-21."""
-    key = items if isinstance(items, tuple) else tuple(items)
-    score = _GAD7_CACHE.get(key)
-    if score is None:
-        _check_items(key, GAD7_ITEMS, "GAD-7")
-        total = sum(key)
-        score = Gad7Score(total, _GAD7_BANDS[total])
-        if len(_GAD7_CACHE) >= _SCORE_CACHE_MAX:
-            _GAD7_CACHE.clear()
-        _GAD7_CACHE[key] = score
-    return score
+    moderate 10-14, severe 15-21. Raises ValueError for anything but 7 integers
+    from 0 to 3."""
+    _check_items(items, GAD7_ITEMS, "GAD-7")
+    return _GAD7_SCORES[sum(items)]
 
 
 def _risk_of(
@@ -1052,8 +1044,7 @@ def _missing(
 
 def clear_caches() -> None:
     """Forget every memoised score, reason and analysis (benchmarks, tests)."""
-    _PHQ9_CACHE.clear()
-    _GAD7_CACHE.clear()
+    _SCORES.clear()
     _CSSRS_INFO.clear()
     _REASONS.clear()
     _relevant_missing.cache_clear()
@@ -1062,17 +1053,16 @@ def clear_caches() -> None:
 # ------------------------------------------------------------------------ evaluate
 
 # Frozen dataclasses set each field through object.__setattr__, which is slow;
-# evaluate() builds its two result objects through the slot descriptors instead.
-# Same objects, about twice as fast (bench/rules_bench.py).
+# evaluate() builds its result through the slot descriptors instead. Same object,
+# about twice as fast (bench/rules_bench.py).
 _new = object.__new__
 _set_level = getattr(Recommendation, "level").__set__  # noqa: B009
 _set_reasons = getattr(Recommendation, "reasons").__set__  # noqa: B009
 _set_missing = getattr(Recommendation, "missing").__set__  # noqa: B009
 _set_notes = getattr(Recommendation, "notes").__set__  # noqa: B009
 _set_scores = getattr(Recommendation, "scores").__set__  # noqa: B009
-_set_phq9 = getattr(Scores, "phq9").__set__  # noqa: B009
-_set_gad7 = getattr(Scores, "gad7").__set__  # noqa: B009
-_set_cssrs_risk = getattr(Scores, "cssrs_risk").__set__  # noqa: B009
+# Scores has at most 57 * 23 * 5 distinct values; each is built once.
+_SCORES: dict[tuple[int, int, CssrsRisk | None], Scores] = {}
 
 
 def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
@@ -1092,10 +1082,19 @@ def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
         info = _cssrs_info(c)
         floor = None if info.unanswered else info.floor
         settled = info.settled
+    # Answers are trusted (validated when built), so score without re-checking.
     p = answers.phq9
-    phq9 = None if p is MISSING else phq9_score(p)
+    if p is MISSING:
+        phq9_index, phq9 = -1, None
+    else:
+        phq9_index = sum(p) * 2 + (p[8] > 0)
+        phq9 = _PHQ9_SCORES[phq9_index]
     g = answers.gad7
-    gad7 = None if g is MISSING else gad7_score(g)
+    if g is MISSING:
+        gad7_index, gad7 = -1, None
+    else:
+        gad7_index = sum(g)
+        gad7 = _GAD7_SCORES[gad7_index]
     facts = Facts(answers, phq9, gad7, floor)
 
     reasons = [r for rule in INPATIENT_RULES if (r := rule(facts, criteria))]
@@ -1121,10 +1120,10 @@ def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
     if iop:
         reasons += iop
 
-    scores = _new(Scores)
-    _set_phq9(scores, phq9)
-    _set_gad7(scores, gad7)
-    _set_cssrs_risk(scores, settled)
+    scores_key = (phq9_index, gad7_index, settled)
+    scores = _SCORES.get(scores_key)
+    if scores is None:
+        scores = _SCORES[scores_key] = Scores(phq9, gad7, settled)
     rec = _new(Recommendation)
     _set_level(rec, level)
     _set_reasons(rec, tuple(reasons))

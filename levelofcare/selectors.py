@@ -199,5 +199,6 @@ def audit_events(
             .filter(**({"at__lt": until} if until else {}))
             for qs in sources
         ]
-    first, *rest = sources
+    # Members of a UNION may not carry their models' default ordering.
+    first, *rest = [qs.order_by() for qs in sources]
     return first.union(*rest, all=True).order_by("-at")

@@ -63,6 +63,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _tell_who_won(request: HttpRequest, winner: Decision) -> None:
+    messages.warning(
+        request,
+        f"{winner.decided_by.get_full_name() or winner.decided_by.username} decided "
+        f"first ({winner.get_kind_display().lower()}: {winner.get_level_display()}). "
+        "Your decision was not recorded; read theirs below.",
+    )
+
+
 def _comparison(recommendation: Recommendation) -> dict[str, Any] | None:
     """For a progress review: the new recommendation against the current placement."""
     review = recommendation.assessment.progress_review
@@ -100,6 +109,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     original = next((d for d in decisions if d.corrects_id is None), None)
     latest = decisions[-1] if decisions else None
     correcting = original is not None
+    basis = str(latest.pk) if latest else ""
+    if request.method == "POST" and request.POST.get("basis", "") != basis:
+        # The page was opened before someone else decided: never decide blind.
+        assert latest is not None
+        _tell_who_won(request, latest)
+        return redirect(recommendation)
     form = DecisionForm(
         request.POST or None, recommendation=recommendation, correcting=correcting
     )
@@ -119,13 +134,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     corrects=latest if correcting else None,
                 )
             except services.DecisionConflict as conflict:
-                winner = conflict.winner
-                messages.warning(
-                    request,
-                    f"{winner.decided_by.get_full_name() or winner.decided_by.username} "
-                    f"decided first ({winner.get_kind_display().lower()}: "
-                    f"{winner.get_level_display()}). Your decision was not recorded.",
-                )
+                _tell_who_won(request, conflict.winner)
                 return redirect(recommendation)
             except services.DecisionError as exc:
                 form.add_error(None, str(exc))
@@ -150,6 +159,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decisions": decisions,
         "form": form,
         "correcting": correcting,
+        "basis": basis,
         "comparison": _comparison(recommendation),
         **selectors.client_history(
             client_id=recommendation.client_id, exclude_recommendation=recommendation.pk

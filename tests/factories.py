@@ -98,3 +98,19 @@ def form_data(answer_dict: dict[str, Any], **extra: str) -> dict[str, str]:
                 data[key] = str(answer_dict[key])
     data.update(extra)
     return data
+
+
+def submit_assessment(
+    *, user: Any, client: Any = None, answer_dict: dict[str, Any] | None = None
+) -> Any:
+    """A submitted assessment with its recommendation, through the real service."""
+    from intake.services import assessment_submit
+
+    return assessment_submit(
+        assessment=None,
+        client=client or ClientFactory(),
+        user=user,
+        answers=answers() if answer_dict is None else answer_dict,
+        partial_items={},
+        notes="",
+    )

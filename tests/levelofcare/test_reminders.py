@@ -360,9 +360,15 @@ def test_beat_runs_the_sweep_task_every_few_minutes(settings: Any) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("claim", ["skip_locked", "conditional_update"])
 def test_two_sweeps_at_once_send_each_reminder_exactly_once(
-    clinician: Any, other_clinician: Any
+    clinician: Any, other_clinician: Any, claim: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if claim == "conditional_update":
+        # The per-row claim SQLite uses, here under real concurrency.
+        monkeypatch.setattr(
+            type(connection.features), "has_select_for_update_skip_locked", False
+        )
     active_criteria()
     soon = reviews_due_at(NOW + HOUR, 30, assigned_to=clinician)
     late = reviews_due_at(NOW - 2 * GRACE, 20, assigned_to=clinician)
@@ -386,6 +392,7 @@ def test_two_sweeps_at_once_send_each_reminder_exactly_once(
         thread.join(timeout=60)
 
     assert errors == []
+    assert len(results) == 2
     assert sum(r.due_soon for r in results) == 30
     assert sum(r.overdue for r in results) == 20
     for review in soon:
