@@ -80,11 +80,9 @@ BOOL_QUESTIONS = {
     "safe_housing": "Does the person have safe housing?",
     "support_at_home": "Is there support at home (family, partner, friends)?",
     "needs_medical_detox": "Does the person need medical detox?",
-    "needs_24h_medical_monitoring": "Does the person need 24-hour medical "
-    "monitoring?",
+    "needs_24h_medical_monitoring": "Does the person need 24-hour medical monitoring?",
     "work_or_school_commitment": "Work, school or caregiving commitments?",
-    "can_attend_3_days_week": "Can the person attend treatment 3 or more days a "
-    "week?",
+    "can_attend_3_days_week": "Can the person attend treatment 3 or more days a week?",
 }
 HARM_CHOICES = [
     ("none", "None"),
@@ -219,12 +217,16 @@ class AssessmentForm(forms.Form):
                     '<p class="form-text">Over the last 2 weeks, how often has the '
                     "person been bothered by the following problems?</p>"
                 ),
-                HTML('{% include "intake/_instrument_head.html" with name="phq9" '
-                     'title="PHQ-9 (depression)" %}'),
+                HTML(
+                    '{% include "intake/_instrument_head.html" with name="phq9" '
+                    'title="PHQ-9 (depression)" %}'
+                ),
                 *[InlineRadios(phq9_name(i)) for i in range(1, 10)],
                 HTML("</div>"),
-                HTML('{% include "intake/_instrument_head.html" with name="gad7" '
-                     'title="GAD-7 (anxiety)" %}'),
+                HTML(
+                    '{% include "intake/_instrument_head.html" with name="gad7" '
+                    'title="GAD-7 (anxiety)" %}'
+                ),
                 *[InlineRadios(gad7_name(i)) for i in range(1, 8)],
                 HTML("</div>"),
                 InlineRadios("impaired_judgement"),
@@ -232,7 +234,9 @@ class AssessmentForm(forms.Form):
             ),
             Fieldset(
                 "3. Ability to live safely at home",
-                HTML('<p class="form-text">Answer for the person’s situation today.</p>'),
+                HTML(
+                    '<p class="form-text">Answer for the person’s situation today.</p>'
+                ),
                 *[
                     InlineRadios(k)
                     for k in (
@@ -247,22 +251,31 @@ class AssessmentForm(forms.Form):
             ),
             Fieldset(
                 "4. Work / school / caregiving commitments",
-                HTML('<p class="form-text">Commitments never override safety; they '
-                     "only shape the schedule.</p>"),
+                HTML(
+                    '<p class="form-text">Commitments never override safety; they '
+                    "only shape the schedule.</p>"
+                ),
                 InlineRadios("work_or_school_commitment"),
                 InlineRadios("can_attend_3_days_week"),
                 css_id="section-commitments",
             ),
             Fieldset(
                 "5. History",
-                HTML('<p class="form-text">Recent inpatient care and therapy so '
-                     "far.</p>"),
+                HTML(
+                    '<p class="form-text">Recent inpatient care and therapy so far.</p>'
+                ),
                 InlineRadios("discharged_inpatient"),
-                Div(Field("discharged_inpatient_days_ago"), css_class="history-count",
-                    data_gate="discharged_inpatient"),
+                Div(
+                    Field("discharged_inpatient_days_ago"),
+                    css_class="history-count",
+                    data_gate="discharged_inpatient",
+                ),
                 InlineRadios("in_weekly_therapy"),
-                Div(Field("weeks_weekly_therapy_without_improvement"),
-                    css_class="history-count", data_gate="in_weekly_therapy"),
+                Div(
+                    Field("weeks_weekly_therapy_without_improvement"),
+                    css_class="history-count",
+                    data_gate="in_weekly_therapy",
+                ),
                 css_id="section-history",
             ),
             Fieldset("6. Notes", Field("notes"), css_id="section-notes"),
@@ -303,9 +316,10 @@ class AssessmentForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for key, gate in CSSRS_GATED.items():
-            if cleaned.get(f"cssrs_{key}") == "yes" and cleaned.get(
-                f"cssrs_{gate}"
-            ) != "yes":
+            if (
+                cleaned.get(f"cssrs_{key}") == "yes"
+                and cleaned.get(f"cssrs_{gate}") != "yes"
+            ):
                 parent = CSSRS_QUESTIONS[gate].split(".")[0]
                 self.add_error(
                     f"cssrs_{key}",
@@ -315,8 +329,9 @@ class AssessmentForm(forms.Form):
         for key, (gate, *_rest) in HISTORY.items():
             if cleaned.get(gate) != "yes" and cleaned.get(key) is not None:
                 self.add_error(
-                    key, f"Answer “Yes” to “{self.fields[gate].label}” first, or "
-                    "leave this empty."
+                    key,
+                    f"Answer “Yes” to “{self.fields[gate].label}” first, or "
+                    "leave this empty.",
                 )
         if not self.errors:
             try:
@@ -375,7 +390,10 @@ class AssessmentForm(forms.Form):
             ):
                 partial[name] = items
         for key, (gate, *_rest) in HISTORY.items():
-            if self.cleaned_data.get(gate) == "yes" and self.cleaned_data.get(key) is None:
+            if (
+                self.cleaned_data.get(gate) == "yes"
+                and self.cleaned_data.get(key) is None
+            ):
                 partial[gate] = "yes"
         return partial
 
@@ -386,9 +404,13 @@ class AssessmentForm(forms.Form):
         for name, field in self.fields.items():
             if name == "notes" or name in HISTORY:
                 continue
-            if name.startswith("cssrs_") and name[6:] in CSSRS_GATED:
-                if data.get(f"cssrs_{CSSRS_GATED[name[6:]]}") != "yes":
-                    continue
+            gate = CSSRS_GATED.get(name.removeprefix("cssrs_"))
+            if (
+                name.startswith("cssrs_")
+                and gate
+                and data.get(f"cssrs_{gate}") != "yes"
+            ):
+                continue
             if not data.get(name):
                 blank.append((name, str(field.label)))
         for key, (gate, *_rest) in HISTORY.items():

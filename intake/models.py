@@ -39,10 +39,6 @@ class Client(models.Model):
         # Deliberately the reference only: str() ends up in logs and admin messages.
         return self.reference
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
     def get_absolute_url(self) -> str:
         return reverse("intake:client_detail", args=[self.pk])
 
@@ -126,4 +122,6 @@ class RecordView(models.Model):
         ordering = ["-viewed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.user_id} viewed {self.client_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.user_id} viewed {self.client_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+        )

@@ -53,7 +53,9 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
         if a.status == Assessment.Status.DRAFT:
             events.append(TimelineEvent(a.updated_at, "draft", a))
         else:
-            events.append(TimelineEvent(a.submitted_at or a.created_at, "assessment", a))
+            events.append(
+                TimelineEvent(a.submitted_at or a.created_at, "assessment", a)
+            )
     decisions = Decision.objects.filter(recommendation__client=client).select_related(
         "decided_by", "recommendation", "corrects"
     )
@@ -62,7 +64,12 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
         events.append(TimelineEvent(p.started_at, "placement_start", p))
         if p.ended_at:
             events.append(TimelineEvent(p.ended_at, "placement_end", p))
-    order = {"placement_end": 0, "assessment": 1, "draft": 1, "decision": 2,
-             "placement_start": 3}
+    order = {
+        "placement_end": 0,
+        "assessment": 1,
+        "draft": 1,
+        "decision": 2,
+        "placement_start": 3,
+    }
     events.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     return events

@@ -18,7 +18,9 @@ def client_create(*, user: AbstractBaseUser, **fields: Any) -> Client:
         return Client.objects.create(created_by=user, **fields)
 
 
-def client_record_viewed(*, user: AbstractBaseUser, client: Client, view_name: str) -> None:
+def client_record_viewed(
+    *, user: AbstractBaseUser, client: Client, view_name: str
+) -> None:
     """Log that a user opened a client's record (who looked at this person)."""
     RecordView.objects.create(user=user, client=client, view_name=view_name)
 
@@ -82,5 +84,7 @@ def assessment_submit(
         assessment.status = Assessment.Status.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.submitted_by = user
-        assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+        assessment.save(
+            update_fields=["status", "submitted_at", "submitted_by", "updated_at"]
+        )
         return recommendation_create(assessment=assessment)

@@ -128,7 +128,9 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(Assessment.objects.select_related("client"), pk=pk)
     if not assessment.is_draft:
-        messages.info(request, "This assessment was submitted and can no longer change.")
+        messages.info(
+            request, "This assessment was submitted and can no longer change."
+        )
         return redirect(assessment)
     initial = AssessmentForm.initial_from(
         assessment.answers, assessment.partial_items, assessment.notes
@@ -166,7 +168,9 @@ def _result_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @permission_required("intake.view_assessment", raise_exception=True)
 def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "intake/assessment_result.html", _result_context(request, pk))
+    return render(
+        request, "intake/assessment_result.html", _result_context(request, pk)
+    )
 
 
 @permission_required("intake.view_assessment", raise_exception=True)

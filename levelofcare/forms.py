@@ -18,14 +18,19 @@ class DecisionForm(forms.Form):
     action = forms.ChoiceField(
         label="Decision",
         widget=forms.RadioSelect,
-        choices=[(ACCEPT, "Accept the recommended level"), (OVERRIDE, "Choose another level")],
+        choices=[
+            (ACCEPT, "Accept the recommended level"),
+            (OVERRIDE, "Choose another level"),
+        ],
     )
     level = forms.ChoiceField(
-        label="Level of care", required=False,
+        label="Level of care",
+        required=False,
         choices=[("", "— choose a level —"), *LevelChoices.choices],
     )
     reason_code = forms.ChoiceField(
-        label="Reason", required=False,
+        label="Reason",
+        required=False,
         choices=[("", "— choose a reason —"), *Decision.ReasonCode.choices],
     )
     rationale = forms.CharField(
@@ -45,7 +50,10 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, recommendation: Recommendation, correcting: bool = False,
+        self,
+        *args: Any,
+        recommendation: Recommendation,
+        correcting: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -58,7 +66,9 @@ class DecisionForm(forms.Form):
         if recommendation.level != "inpatient":
             del self.fields["safety_acknowledged"]
         if correcting:
-            self.fields["rationale"].help_text = "Required: why the earlier decision is corrected."
+            self.fields[
+                "rationale"
+            ].help_text = "Required: why the earlier decision is corrected."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -68,7 +78,9 @@ class DecisionForm(forms.Form):
                 self.add_error("action", "There is no recommended level to accept.")
             data["level"] = recommended
             if self.correcting and not data.get("rationale", "").strip():
-                self.add_error("rationale", "Explain why the earlier decision is corrected.")
+                self.add_error(
+                    "rationale", "Explain why the earlier decision is corrected."
+                )
             return data
         level = data.get("level")
         if not level:
@@ -82,7 +94,9 @@ class DecisionForm(forms.Form):
             self.add_error("reason_code", "Choose the reason for your decision.")
         if not data.get("rationale", "").strip():
             self.add_error("rationale", "Write a short rationale for your decision.")
-        lower = recommended == "inpatient" and LEVEL_RANK[level] < LEVEL_RANK["inpatient"]
+        lower = (
+            recommended == "inpatient" and LEVEL_RANK[level] < LEVEL_RANK["inpatient"]
+        )
         if lower and not data.get("safety_acknowledged"):
             self.add_error(
                 "safety_acknowledged",

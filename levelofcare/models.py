@@ -145,7 +145,8 @@ class Recommendation(models.Model):
     client = models.ForeignKey(
         "intake.Client", on_delete=models.PROTECT, related_name="recommendations"
     )
-    level = models.CharField(
+    # NULL means "insufficient information" (a real outcome, distinct from "").
+    level = models.CharField(  # noqa: DJ001
         max_length=12, choices=LevelChoices.choices, null=True, blank=True
     )
     priority = models.PositiveSmallIntegerField(default=0)
@@ -205,7 +206,10 @@ class Decision(models.Model):
         ACCESS = "access", "Transportation or access"
         FINANCIAL = "financial", "Financial / insurance"
         COURT_ORDERED = "court_ordered", "Court ordered"
-        HIGHER_LEVEL_REQUIRED = "higher_level_required", "Higher level clinically required"
+        HIGHER_LEVEL_REQUIRED = (
+            "higher_level_required",
+            "Higher level clinically required",
+        )
         OTHER = "other", "Other"
 
     recommendation = models.ForeignKey(

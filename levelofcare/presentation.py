@@ -15,7 +15,10 @@ ANSWER_LABELS = {
     "cssrs.method": ("C-SSRS question 3: thoughts of a method", "cssrs_method"),
     "cssrs.intent": ("C-SSRS question 4: intent", "cssrs_intent"),
     "cssrs.plan": ("C-SSRS question 5: plan", "cssrs_plan"),
-    "cssrs.behavior_ever": ("C-SSRS question 6: suicidal behaviour", "cssrs_behavior_ever"),
+    "cssrs.behavior_ever": (
+        "C-SSRS question 6: suicidal behaviour",
+        "cssrs_behavior_ever",
+    ),
     "cssrs.behavior_past_3_months": (
         "C-SSRS question 6b: behaviour in the past 3 months",
         "cssrs_behavior_past_3_months",
@@ -116,7 +119,9 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
         for key, label in f.CSSRS_QUESTIONS.items()
         if key not in f.CSSRS_GATED or cssrs.get(f.CSSRS_GATED[key])
     ]
-    risk.append(("Risk of harming others", answers.get("harm_to_others", "not answered")))
+    risk.append(
+        ("Risk of harming others", answers.get("harm_to_others", "not answered"))
+    )
     freq = dict(f.FREQUENCY)
 
     def items(name: str, labels: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -125,7 +130,9 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
             return [(f"{name.upper()[:3]}-{name[3:]}", "not answered")]
         return [
             (f"{i}. {label}", f"{value} ({freq[str(value)].lower()})")
-            for i, (label, value) in enumerate(zip(labels, values, strict=True), start=1)
+            for i, (label, value) in enumerate(
+                zip(labels, values, strict=True), start=1
+            )
         ]
 
     def bools(keys: tuple[str, ...]) -> list[tuple[str, str]]:

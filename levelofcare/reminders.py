@@ -61,7 +61,9 @@ def review_reminder_url(review: ProgressReview) -> str:
     return f"{reverse('levelofcare:reviews_due')}?review={review.pk}#review-{review.pk}"
 
 
-def reminders_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+def reminders_sweep(
+    *, now: datetime | None = None, batch_size: int = 500
+) -> SweepResult:
     """Remind every review that is due soon, escalate every overdue one, once each.
 
     1. Due soon: scheduled, due within the criteria's lead time, not yet past the

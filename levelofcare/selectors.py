@@ -145,7 +145,11 @@ def audit_events(
         (Recommendation.history.model, "recommendation", "client__reference"),
         (Decision.history.model, "decision", "recommendation__client__reference"),
         (Placement.history.model, "placement", "client__reference"),
-        (ProgressReview.history.model, "progress review", "placement__client__reference"),
+        (
+            ProgressReview.history.model,
+            "progress review",
+            "placement__client__reference",
+        ),
         (CriteriaSet.history.model, "criteria", None),
     )
     for model, label, ref_path in history_sources:
@@ -195,8 +199,9 @@ def audit_events(
     )
     if since or until:
         sources = [
-            qs.filter(**({"at__gte": since} if since else {}))
-            .filter(**({"at__lt": until} if until else {}))
+            qs.filter(**({"at__gte": since} if since else {})).filter(
+                **({"at__lt": until} if until else {})
+            )
             for qs in sources
         ]
     # Members of a UNION may not carry their models' default ordering.

@@ -29,7 +29,9 @@ def recommendation_evaluate(
     *, answers: dict[str, Any], criteria_set: CriteriaSet
 ) -> dict[str, Any]:
     """The contract JSON for stored answers under one criteria version."""
-    result = rules.evaluate(rules.answers_from_dict(answers), criteria_set.to_criteria())
+    result = rules.evaluate(
+        rules.answers_from_dict(answers), criteria_set.to_criteria()
+    )
     return rules.recommendation_to_dict(result, criteria_set.version)
 
 
@@ -118,7 +120,9 @@ def decision_record(
         )
     try:
         with transaction.atomic():
-            locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+            locked = Recommendation.objects.select_for_update().get(
+                pk=recommendation.pk
+            )
             _check_can_decide(recommendation=locked, user=user, corrects=corrects)
             decision = Decision.objects.create(
                 recommendation=locked,
@@ -165,12 +169,15 @@ def _check_can_decide(
         winner = _winning_decision(recommendation, corrects)
         if winner is not None:
             raise DecisionConflict(winner)
-    if recommendation.safety_flag and not RecordView.objects.filter(
-        user=user,
-        client_id=recommendation.client_id,
-        view_name=REVIEW_VIEW_NAME,
-        viewed_at__gte=recommendation.created_at,
-    ).exists():
+    if (
+        recommendation.safety_flag
+        and not RecordView.objects.filter(
+            user=user,
+            client_id=recommendation.client_id,
+            view_name=REVIEW_VIEW_NAME,
+            viewed_at__gte=recommendation.created_at,
+        ).exists()
+    ):
         raise DecisionError(
             "This recommendation carries a safety flag: open it and review it "
             "before deciding."

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -18,7 +22,10 @@ def _ip(request: HttpRequest | None) -> str | None:
 @receiver(user_logged_in, dispatch_uid="audit-login")
 def _logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     AuthEvent.objects.create(
-        kind=AuthEvent.Kind.LOGIN, user=user, username=user.get_username(), ip_address=_ip(request)
+        kind=AuthEvent.Kind.LOGIN,
+        user=user,
+        username=user.get_username(),
+        ip_address=_ip(request),
     )
 
 
@@ -27,13 +34,19 @@ def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
     if user is None:
         return
     AuthEvent.objects.create(
-        kind=AuthEvent.Kind.LOGOUT, user=user, username=user.get_username(), ip_address=_ip(request)
+        kind=AuthEvent.Kind.LOGOUT,
+        user=user,
+        username=user.get_username(),
+        ip_address=_ip(request),
     )
 
 
 @receiver(user_login_failed, dispatch_uid="audit-login-failed")
 def _login_failed(
-    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+    sender: Any,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
 ) -> None:
     AuthEvent.objects.create(
         kind=AuthEvent.Kind.LOGIN_FAILED,

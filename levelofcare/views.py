@@ -93,8 +93,12 @@ def _comparison(recommendation: Recommendation) -> dict[str, Any] | None:
     return {
         "placement": placement,
         "change": change,
-        "new_reasons": reason_rows([r for c, r in new_codes.items() if c not in old_codes]),
-        "gone_reasons": reason_rows([r for c, r in old_codes.items() if c not in new_codes]),
+        "new_reasons": reason_rows(
+            [r for c, r in new_codes.items() if c not in old_codes]
+        ),
+        "gone_reasons": reason_rows(
+            [r for c, r in old_codes.items() if c not in new_codes]
+        ),
     }
 
 
@@ -112,8 +116,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     basis = str(latest.pk) if latest else ""
     if request.method == "POST" and request.POST.get("basis", "") != basis:
         # The page was opened before someone else decided: never decide blind.
-        assert latest is not None
-        _tell_who_won(request, latest)
+        if latest is not None:
+            _tell_who_won(request, latest)
         return redirect(recommendation)
     form = DecisionForm(
         request.POST or None, recommendation=recommendation, correcting=correcting
@@ -215,11 +219,14 @@ def _audit_scope(request: HttpRequest, reference: str) -> None:
         raise PermissionDenied
     if not reference:
         raise PermissionDenied("Choose one of your clients by reference.")
-    own = Decision.objects.filter(
-        recommendation__client__reference=reference, decided_by=user
-    ).exists() or ProgressReview.objects.filter(
-        placement__client__reference=reference, assigned_to=user
-    ).exists()
+    own = (
+        Decision.objects.filter(
+            recommendation__client__reference=reference, decided_by=user
+        ).exists()
+        or ProgressReview.objects.filter(
+            placement__client__reference=reference, assigned_to=user
+        ).exists()
+    )
     if not own:
         raise PermissionDenied("You can read the audit trail of your own clients only.")
 
@@ -241,7 +248,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         client_reference=reference, username=username, since=since, until=until
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    filters = {"client": reference, "user": username, "from": since_raw, "to": until_raw}
+    filters = {
+        "client": reference,
+        "user": username,
+        "from": since_raw,
+        "to": until_raw,
+    }
     return render(
         request,
         "levelofcare/audit_log.html",

@@ -82,9 +82,7 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
             "who": who,
             "single_review": review_pk.isdigit(),
             "clinicians": list(_clinicians()),
-            "can_reassign": request.user.has_perm(
-                "levelofcare.change_progressreview"
-            ),
+            "can_reassign": request.user.has_perm("levelofcare.change_progressreview"),
             "lead_hours": criteria.reminder_lead_hours,
             "current_url": request.get_full_path(),
         },
@@ -151,5 +149,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.filter(user=request.user, read_at=None).update(
         read_at=timezone.now()
     )
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    messages.success(
+        request, f"{count} notification{'s' if count != 1 else ''} marked read."
+    )
     return redirect("levelofcare:notifications")

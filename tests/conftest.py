@@ -96,7 +96,9 @@ def other_clinician(db: None) -> Any:
 
 @pytest.fixture
 def criteria_admin(db: None) -> Any:
-    return _member_of(CRITERIA_ADMINS, username="alex", first_name="Alex", is_staff=True)
+    return _member_of(
+        CRITERIA_ADMINS, username="alex", first_name="Alex", is_staff=True
+    )
 
 
 @pytest.fixture
@@ -146,8 +148,17 @@ def celery_worker_process(
     log = (tmp_path / "worker.log").open("w")
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     proc = subprocess.Popen(
-        [celery, "-A", "locatr", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        [
+            celery,
+            "-A",
+            "locatr",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -60,7 +60,10 @@ OUTPATIENT_ANSWERS: dict[str, Any] = {
 
 def answers(**changes: Any) -> dict[str, Any]:
     """OUTPATIENT_ANSWERS with some keys changed (a value of ... removes the key)."""
-    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in OUTPATIENT_ANSWERS.items()}
+    data = {
+        k: (dict(v) if isinstance(v, dict) else v)
+        for k, v in OUTPATIENT_ANSWERS.items()
+    }
     for key, value in changes.items():
         if value is ...:
             data.pop(key, None)
@@ -80,9 +83,14 @@ def form_data(answer_dict: dict[str, Any], **extra: str) -> dict[str, str]:
         for i, v in enumerate(answer_dict.get(name) or [], start=1):
             data[f"{name}_{i}"] = str(v)
     for key in (
-        "impaired_judgement", "can_care_for_self", "safe_housing", "support_at_home",
-        "needs_medical_detox", "needs_24h_medical_monitoring",
-        "work_or_school_commitment", "can_attend_3_days_week",
+        "impaired_judgement",
+        "can_care_for_self",
+        "safe_housing",
+        "support_at_home",
+        "needs_medical_detox",
+        "needs_24h_medical_monitoring",
+        "work_or_school_commitment",
+        "can_attend_3_days_week",
     ):
         if key in answer_dict:
             data[key] = "yes" if answer_dict[key] else "no"

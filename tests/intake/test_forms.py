@@ -45,8 +45,14 @@ def test_cssrs_6b_needs_yes_to_question_6() -> None:
 
 
 def test_cssrs_questions_3_to_5_count_after_yes_to_question_2() -> None:
-    cssrs = {"wish_dead": True, "suicidal_thoughts": True, "method": True,
-             "intent": False, "plan": False, "behavior_ever": False}
+    cssrs = {
+        "wish_dead": True,
+        "suicidal_thoughts": True,
+        "method": True,
+        "intent": False,
+        "plan": False,
+        "behavior_ever": False,
+    }
     form = _form(form_data(answers(cssrs=cssrs)))
     assert form.is_valid(), form.errors
     assert form.to_answers()["cssrs"] == cssrs
@@ -79,8 +85,13 @@ def test_days_since_discharge_need_yes_first() -> None:
 
 
 def test_history_no_means_does_not_apply_and_yes_without_days_is_unanswered() -> None:
-    form = _form(form_data(answers(), in_weekly_therapy="yes",
-                           weeks_weekly_therapy_without_improvement=""))
+    form = _form(
+        form_data(
+            answers(),
+            in_weekly_therapy="yes",
+            weeks_weekly_therapy_without_improvement="",
+        )
+    )
     assert form.is_valid(), form.errors
     result = form.to_answers()
     assert result["discharged_inpatient_days_ago"] is None
@@ -94,7 +105,17 @@ def test_partly_answered_instrument_is_kept_but_not_an_answer() -> None:
     form = _form(data)
     assert form.is_valid()
     assert "phq9" not in form.to_answers()
-    assert form.to_partial_items()["phq9"] == [2, 3, None, None, None, None, None, None, None]
+    assert form.to_partial_items()["phq9"] == [
+        2,
+        3,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
     initial = AssessmentForm.initial_from(form.to_answers(), form.to_partial_items())
     assert initial["phq9_1"] == "2" and initial["phq9_2"] == "3"
     assert "phq9_3" not in initial
@@ -108,13 +129,19 @@ def test_initial_from_stored_answers_reproduces_the_form() -> None:
 
 
 @pytest.mark.django_db
-def test_client_reference_must_be_unique_with_a_clear_message(coordinator: object) -> None:
+def test_client_reference_must_be_unique_with_a_clear_message(
+    coordinator: object,
+) -> None:
     from tests.factories import ClientFactory
 
     ClientFactory(reference="ABC-123")
     form = ClientForm(
-        {"reference": "abc-123", "given_name": "A", "family_name": "B",
-         "date_of_birth": "1990-01-01"}
+        {
+            "reference": "abc-123",
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "1990-01-01",
+        }
     )
     assert not form.is_valid()
     assert form.errors["reference"] == ["A client with this reference already exists."]
@@ -123,7 +150,11 @@ def test_client_reference_must_be_unique_with_a_clear_message(coordinator: objec
 @pytest.mark.django_db
 def test_client_date_of_birth_cannot_be_in_the_future() -> None:
     form = ClientForm(
-        {"reference": "X1", "given_name": "A", "family_name": "B",
-         "date_of_birth": "2999-01-01"}
+        {
+            "reference": "X1",
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2999-01-01",
+        }
     )
     assert form.errors["date_of_birth"] == ["Date of birth cannot be in the future."]

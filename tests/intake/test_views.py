@@ -25,8 +25,13 @@ def as_coordinator(client: HttpClient, coordinator: Any) -> HttpClient:
 def test_register_a_client(as_coordinator: HttpClient, coordinator: Any) -> None:
     response = as_coordinator.post(
         reverse("intake:client_create"),
-        {"reference": "abc-123", "given_name": "Jane", "family_name": "Doe",
-         "date_of_birth": "1990-04-01", "contact": ""},
+        {
+            "reference": "abc-123",
+            "given_name": "Jane",
+            "family_name": "Doe",
+            "date_of_birth": "1990-04-01",
+            "contact": "",
+        },
     )
     client = Client.objects.get()
     assert response.status_code == 302
@@ -40,8 +45,12 @@ def test_register_a_client_with_errors_keeps_what_was_typed(
     ClientFactory(reference="ABC-123")
     response = as_coordinator.post(
         reverse("intake:client_create"),
-        {"reference": "ABC-123", "given_name": "Jane", "family_name": "",
-         "date_of_birth": "1990-04-01"},
+        {
+            "reference": "ABC-123",
+            "given_name": "Jane",
+            "family_name": "",
+            "date_of_birth": "1990-04-01",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,9 +63,13 @@ def test_search_by_name_or_reference(as_coordinator: HttpClient) -> None:
     ClientFactory(reference="REF-1", given_name="Ada", family_name="Lovelace")
     ClientFactory(reference="REF-2", given_name="Grace", family_name="Hopper")
     ClientFactory(reference="XYZ-9", given_name="Alan", family_name="Turing")
-    page = as_coordinator.get(reverse("intake:client_list"), {"q": "ref"}).context["page"]
+    page = as_coordinator.get(reverse("intake:client_list"), {"q": "ref"}).context[
+        "page"
+    ]
     assert {c.reference for c in page} == {"REF-1", "REF-2"}
-    page = as_coordinator.get(reverse("intake:client_list"), {"q": "grace hop"}).context["page"]
+    page = as_coordinator.get(
+        reverse("intake:client_list"), {"q": "grace hop"}
+    ).context["page"]
     assert [c.reference for c in page] == ["REF-2"]
 
 
@@ -82,7 +95,9 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
     person = ClientFactory()
     data = form_data(answers(phq9=...), save_draft="1", notes="first call")
     data.update(phq9_1="3", phq9_2="3")
-    response = as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    response = as_coordinator.post(
+        reverse("intake:assessment_create", args=[person.pk]), data
+    )
     draft = Assessment.objects.get()
     assert response["Location"] == reverse("intake:assessment_edit", args=[draft.pk])
     assert draft.is_draft and draft.notes == "first call"
@@ -91,18 +106,25 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
 
     # Re-opening the draft shows what was typed.
     page = as_coordinator.get(response["Location"]).content.decode()
-    assert 'name="phq9_1" value="3"' in page.replace("\n", " ") or (
-        'value="3" name="phq9_1"' in page
-    ) or page.count("checked") >= 3
+    assert (
+        'name="phq9_1" value="3"' in page.replace("\n", " ")
+        or ('value="3" name="phq9_1"' in page)
+        or page.count("checked") >= 3
+    )
 
     submit = form_data(answers(phq9=[3, 3, 2, 2, 2, 2, 1, 1, 0]), submit="1")
-    response = as_coordinator.post(reverse("intake:assessment_edit", args=[draft.pk]), submit)
+    response = as_coordinator.post(
+        reverse("intake:assessment_edit", args=[draft.pk]), submit
+    )
     assert Assessment.objects.count() == 1
     rec = Recommendation.objects.get()
     assert response["Location"] == reverse("intake:assessment_result", args=[draft.pk])
     assert rec.level == "iop"
-    assert rec.scores["phq9"] == {"total": 16, "band": "moderately_severe",
-                                  "item9_positive": False}
+    assert rec.scores["phq9"] == {
+        "total": 16,
+        "band": "moderately_severe",
+        "item9_positive": False,
+    }
     assert rec.criteria.version == 1
     assert [r["code"] for r in rec.reasons] == ["PHQ9_IOP"]
 
@@ -140,7 +162,9 @@ def test_invalid_submission_saves_nothing_and_keeps_the_answers(
 ) -> None:
     person = ClientFactory()
     data = form_data(answers(), submit="1", cssrs_intent="yes", notes="keep me")
-    response = as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    response = as_coordinator.post(
+        reverse("intake:assessment_create", args=[person.pk]), data
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "question 2" in html
@@ -148,11 +172,16 @@ def test_invalid_submission_saves_nothing_and_keeps_the_answers(
     assert not Assessment.objects.exists()
 
 
-def test_a_failure_in_evaluation_leaves_nothing_half_saved(as_coordinator: HttpClient) -> None:
+def test_a_failure_in_evaluation_leaves_nothing_half_saved(
+    as_coordinator: HttpClient,
+) -> None:
     person = ClientFactory()
-    with mock.patch(
-        "levelofcare.services.rules.evaluate", side_effect=RuntimeError("boom")
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch(
+            "levelofcare.services.rules.evaluate", side_effect=RuntimeError("boom")
+        ),
+        pytest.raises(RuntimeError),
+    ):
         as_coordinator.post(
             reverse("intake:assessment_create", args=[person.pk]),
             form_data(answers(), submit="1"),
@@ -168,7 +197,9 @@ def test_result_page_shows_level_reasons_missing_and_version(
     data = form_data(answers(cssrs=..., phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]), submit="1")
     as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
     assessment = Assessment.objects.get()
-    response = as_coordinator.get(reverse("intake:assessment_result", args=[assessment.pk]))
+    response = as_coordinator.get(
+        reverse("intake:assessment_result", args=[assessment.pk])
+    )
     html = response.content.decode()
     assert "Insufficient information" in html
     assert "C-SSRS screener (risk of self-harm)" in html
@@ -176,20 +207,33 @@ def test_result_page_shows_level_reasons_missing_and_version(
     assert "Criteria version <strong>v1</strong>" in html
     assert 'data-testid="safety-banner"' in html
     assert "a clinician decides" in html.lower() or "clinician reviews every" in html
-    printable = as_coordinator.get(reverse("intake:assessment_print", args=[assessment.pk]))
+    printable = as_coordinator.get(
+        reverse("intake:assessment_print", args=[assessment.pk])
+    )
     assert "Insufficient information" in printable.content.decode()
 
 
-def test_viewing_a_client_record_is_logged(as_coordinator: HttpClient, coordinator: Any) -> None:
+def test_viewing_a_client_record_is_logged(
+    as_coordinator: HttpClient, coordinator: Any
+) -> None:
     person = ClientFactory()
     as_coordinator.get(reverse("intake:client_detail", args=[person.pk]))
     view = RecordView.objects.get()
-    assert (view.user, view.client, view.view_name) == (coordinator, person, "client_detail")
+    assert (view.user, view.client, view.view_name) == (
+        coordinator,
+        person,
+        "client_detail",
+    )
 
 
 @pytest.mark.parametrize(
     ("persona", "expected"),
-    [("coordinator", 200), ("clinician", 200), ("criteria_admin", 403), ("no_role_user", 403)],
+    [
+        ("coordinator", 200),
+        ("clinician", 200),
+        ("criteria_admin", 403),
+        ("no_role_user", 403),
+    ],
 )
 def test_role_access_to_client_data(
     client: HttpClient, request: pytest.FixtureRequest, persona: str, expected: int

@@ -19,7 +19,11 @@ _references = itertools.count(1)
 def complete_answers(**changes: Any) -> dict[str, Any]:
     """Every question answered, nothing fires: outpatient. `...` removes a key."""
     data: dict[str, Any] = {
-        "cssrs": {"wish_dead": False, "suicidal_thoughts": False, "behavior_ever": False},
+        "cssrs": {
+            "wish_dead": False,
+            "suicidal_thoughts": False,
+            "behavior_ever": False,
+        },
         "harm_to_others": "none",
         "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
         "gad7": [1, 0, 1, 0, 0, 1, 0],

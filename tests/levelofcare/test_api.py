@@ -69,9 +69,7 @@ def test_invalid_answers_give_400_with_errors_per_field(signed_in) -> None:
 
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert errors["phq9"] == [
-        "must be a list of 9 integers from 0 to 3; got 8 items"
-    ]
+    assert errors["phq9"] == ["must be a list of 9 integers from 0 to 3; got 8 items"]
     assert "harm_to_others" in errors
     assert errors["mood"] == ["unknown field"]
 

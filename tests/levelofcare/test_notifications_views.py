@@ -30,7 +30,11 @@ def _frozen_clock() -> Any:
 
 def _rows(response: Any) -> list[str]:
     """The client references in the due list, in display order."""
-    return re.findall(r'<tr id="review-\d+".*?>\s*<th scope="row"><a [^>]*>([^<]+)<', response.content.decode(), re.S)
+    return re.findall(
+        r'<tr id="review-\d+".*?>\s*<th scope="row"><a [^>]*>([^<]+)<',
+        response.content.decode(),
+        re.S,
+    )
 
 
 def _ref(review: ProgressReview) -> str:
@@ -70,8 +74,7 @@ def test_a_clinician_sees_their_own_due_reviews_soonest_first(
     html = response.content.decode()
     assert html.count(">Overdue</span>") == 1
     assert f'href="/clients/{overdue.placement.client_id}/"' in html
-    print(html)
-    assert "1 day, 6 hours ago" in html
+    assert "1 day, 6 hours ago" in html.replace("\xa0", " ")
     assert overdue.placement.client.family_name not in html
 
 
@@ -85,7 +88,9 @@ def test_everyone_shows_the_due_reviews_of_all_clinicians(
     response = client.get(DUE_URL, {"who": "all"})
 
     assert _rows(response) == [_ref(theirs), _ref(mine)]
-    assert 'aria-current="page" href="/reviews/due/?who=all"' in response.content.decode()
+    assert (
+        'aria-current="page" href="/reviews/due/?who=all"' in response.content.decode()
+    )
 
 
 def test_a_reminder_link_shows_that_review_whoever_has_it(
@@ -237,7 +242,10 @@ def test_the_notifications_page_lists_mine_newest_first_with_unread_highlighted(
 
     assert [n.pk for n in response.context["page"]] == [new.pk, old.pk]
     html = response.content.decode()
-    assert f'<tr class="table-info fw-semibold" data-testid="notification-{new.pk}">' in html
+    assert (
+        f'<tr class="table-info fw-semibold" data-testid="notification-{new.pk}">'
+        in html
+    )
     assert f'<tr data-testid="notification-{old.pk}">' in html
     assert html.count(">Unread</span>") == 1
     assert "Mark all as read" in html
@@ -322,7 +330,9 @@ def test_mark_all_read_touches_only_my_unread_notifications(
     response = client.post("/notifications/read-all/", follow=True)
 
     assert "3 notifications marked read." in response.content.decode()
-    assert {n.read_at for n in Notification.objects.filter(pk__in=[m.pk for m in mine])} == {NOW}
+    assert {
+        n.read_at for n in Notification.objects.filter(pk__in=[m.pk for m in mine])
+    } == {NOW}
     already.refresh_from_db()
     theirs.refresh_from_db()
     assert already.read_at == earlier
@@ -350,7 +360,9 @@ def test_the_bell_in_the_navigation_counts_unread_notifications(
     )
 
 
-def test_the_bell_shows_zero_when_everything_is_read(client: Any, clinician: Any) -> None:
+def test_the_bell_shows_zero_when_everything_is_read(
+    client: Any, clinician: Any
+) -> None:
     client.force_login(clinician)
 
     html = client.get("/").content.decode()

@@ -49,7 +49,10 @@ def _notified(review: ProgressReview, kind: str) -> list[Any]:
 @pytest.mark.django_db
 class TestDueSoon:
     def test_a_review_due_within_the_lead_time_reminds_its_assignee_once(
-        self, clinician: Any, other_clinician: Any, django_capture_on_commit_callbacks: Any
+        self,
+        clinician: Any,
+        other_clinician: Any,
+        django_capture_on_commit_callbacks: Any,
     ) -> None:
         review = ProgressReviewFactory(assigned_to=clinician, due_at=NOW + 5 * HOUR)
 
@@ -64,7 +67,9 @@ class TestDueSoon:
         notification = Notification.objects.get()
         ref = review.placement.client.reference
         assert notification.text == f"A progress review is due (client ref {ref})"
-        assert notification.url == f"/reviews/due/?review={review.pk}#review-{review.pk}"
+        assert (
+            notification.url == f"/reviews/due/?review={review.pk}#review-{review.pk}"
+        )
         assert notification.read_at is None
         assert [m.to for m in mail.outbox] == [[clinician.email]]
         assert mail.outbox[0].subject == notification.text
@@ -99,7 +104,9 @@ class TestDueSoon:
         assert _sweep().due_soon == int(reminded)
 
     def test_the_lead_time_comes_from_the_active_criteria(self, clinician: Any) -> None:
-        CriteriaSet.objects.filter(pk=active_criteria().pk).update(reminder_lead_hours=72)
+        CriteriaSet.objects.filter(pk=active_criteria().pk).update(
+            reminder_lead_hours=72
+        )
         ProgressReviewFactory(assigned_to=clinician, due_at=NOW + 48 * HOUR)
 
         assert _sweep().due_soon == 1
@@ -109,12 +116,16 @@ class TestDueSoon:
         self, clinician: Any, status: str
     ) -> None:
         ProgressReviewFactory(assigned_to=clinician, due_at=NOW + HOUR, status=status)
-        ProgressReviewFactory(assigned_to=clinician, due_at=NOW - 3 * GRACE, status=status)
+        ProgressReviewFactory(
+            assigned_to=clinician, due_at=NOW - 3 * GRACE, status=status
+        )
 
         assert _sweep() == SweepResult(due_soon=0, overdue=0)
         assert not Notification.objects.exists()
 
-    def test_the_sweep_uses_the_clock_when_no_time_is_given(self, clinician: Any) -> None:
+    def test_the_sweep_uses_the_clock_when_no_time_is_given(
+        self, clinician: Any
+    ) -> None:
         review = ProgressReviewFactory(assigned_to=clinician, due_at=NOW + 5 * HOUR)
 
         with time_machine.travel(NOW - 2 * LEAD, tick=False):
@@ -143,7 +154,9 @@ class TestOverdue:
         retired = UserFactory(username="retired", is_active=False)
         retired.groups.add(Group.objects.get(name=CLINICIANS))
         review = ProgressReviewFactory(
-            assigned_to=clinician, due_at=NOW - 30 * HOUR, due_soon_sent_at=NOW - 2 * LEAD
+            assigned_to=clinician,
+            due_at=NOW - 30 * HOUR,
+            due_soon_sent_at=NOW - 2 * LEAD,
         )
 
         with django_capture_on_commit_callbacks(execute=True):
@@ -282,7 +295,10 @@ def test_reminders_carry_the_client_reference_but_no_identifying_data(
         ):
             assert secret not in everything
     body = next(m.body for m in mail.outbox if "ABC-123" in m.subject)
-    assert f"https://locatr.clinic.test/reviews/due/?review={soon.pk}#review-{soon.pk}" in body
+    assert (
+        f"https://locatr.clinic.test/reviews/due/?review={soon.pk}#review-{soon.pk}"
+        in body
+    )
 
 
 @pytest.mark.django_db

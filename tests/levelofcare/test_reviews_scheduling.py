@@ -1,4 +1,4 @@
-"""Scheduling progress reviews: intervals from the criteria, completion, cancellation."""
+"""Scheduling progress reviews: intervals from criteria, completion, cancelling."""
 
 from __future__ import annotations
 

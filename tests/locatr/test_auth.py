@@ -31,9 +31,7 @@ def test_sign_in_and_sign_out(client: Client, coordinator: Any) -> None:
 def test_wrong_password_shows_an_error_and_does_not_sign_in(
     client: Client, coordinator: Any
 ) -> None:
-    response = client.post(
-        reverse("login"), {"username": "casey", "password": "wrong"}
-    )
+    response = client.post(reverse("login"), {"username": "casey", "password": "wrong"})
     assert response.status_code == 200
     assert not response.wsgi_request.user.is_authenticated
     assert b"enter a correct username and password" in response.content
@@ -82,7 +80,9 @@ def test_navigation_matches_the_role(client: Client, group_name: str) -> None:
     user.groups.add(Group.objects.get(name=group_name))
     client.force_login(user)
     response = client.get(reverse("home"))
-    nav = response.content.decode().split('data-testid="nav-links"')[1].split("</ul>")[0]
+    nav = (
+        response.content.decode().split('data-testid="nav-links"')[1].split("</ul>")[0]
+    )
     expected, forbidden = NAV[group_name]
     for label in expected:
         assert f">{label}<" in nav, label

@@ -16,7 +16,9 @@ def test_healthz_reports_both_services_up(client: Client) -> None:
     assert body["checks"] == {"database": "ok", "broker": "ok"}
 
 
-def test_healthz_names_the_broker_when_it_is_down(client: Client, settings: Any) -> None:
+def test_healthz_names_the_broker_when_it_is_down(
+    client: Client, settings: Any
+) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     response = client.get("/healthz")
     assert response.status_code == 503

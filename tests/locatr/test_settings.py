@@ -10,7 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(code_or_args: list[str], **env_overrides: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    code_or_args: list[str], **env_overrides: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()

@@ -1,4 +1,4 @@
-"""Create one demo account per role. Idempotent: re-running updates, never duplicates."""
+"""Create one demo account per role. Idempotent: re-running never duplicates."""
 
 from __future__ import annotations
 
