@@ -382,3 +382,27 @@ def test_losing_clinician_sees_a_clear_message_and_the_winning_decision(
     page = client.get(response["Location"]).content.decode()
     assert "decided first" in page and "Your decision was not recorded" in page
     assert Decision.objects.count() == 1
+
+
+def test_audit_rows_cannot_be_edited_or_deleted_from_admin(
+    client: HttpClient, criteria_admin: Any
+) -> None:
+    from django.contrib import admin
+
+    from intake.models import Assessment, Client
+
+    audit_models = [
+        AuthEvent,
+        RecordView,
+        *(m.history.model for m in (Client, Assessment, Decision, Placement)),
+    ]
+    for model in audit_models:
+        assert not admin.site.is_registered(model), model
+    # Criteria history is readable in admin, but nothing can be reverted from it.
+    from django.conf import settings
+
+    assert settings.SIMPLE_HISTORY_REVERT_DISABLED is True
+    client.force_login(criteria_admin)
+    response = client.get(reverse("admin:levelofcare_criteriaset_history", args=[1]))
+    assert response.status_code == 200
+    assert "Revert" not in response.content.decode()

@@ -1,0 +1,546 @@
+"""Properties of the rules engine, checked with Hypothesis.
+
+The `missing` oracle is brute force: it fills the unanswered questions with every
+value from a small domain (including boundary and "moderate" values), evaluates
+each completed set of answers, and lists a question when changing only its
+answer changes the level in some completion.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from levelofcare.rules import (
+    ANSWER_KEYS,
+    CSSRS_QUESTIONS,
+    DEFAULT_CRITERIA,
+    HARM_TO_OTHERS_CHOICES,
+    MISSING,
+    Answers,
+    Criteria,
+    Cssrs,
+    Level,
+    answers_from_dict,
+    answers_to_dict,
+    evaluate,
+    recommendation_to_dict,
+)
+
+SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+PARENT = {
+    "method": "suicidal_thoughts",
+    "intent": "suicidal_thoughts",
+    "plan": "suicidal_thoughts",
+    "behavior_past_3_months": "behavior_ever",
+}
+BOOL_KEYS = (
+    "impaired_judgement",
+    "can_care_for_self",
+    "safe_housing",
+    "support_at_home",
+    "needs_medical_detox",
+    "needs_24h_medical_monitoring",
+    "work_or_school_commitment",
+    "can_attend_3_days_week",
+)
+# The order `missing` must follow: contract keys, screener questions in place.
+ORDER = [
+    name
+    for key in ANSWER_KEYS
+    for name in (
+        [key, *(f"cssrs.{q}" for q in CSSRS_QUESTIONS)] if key == "cssrs" else [key]
+    )
+]
+
+
+def items_for(total: int, count: int) -> tuple[int, ...]:
+    return tuple(min(3, max(0, total - 3 * i)) for i in range(count))
+
+
+# ------------------------------------------------------------------ strategies
+
+criteria_st = st.one_of(
+    st.just(DEFAULT_CRITERIA),
+    st.builds(
+        Criteria,
+        phq9_iop_min=st.integers(0, 27),
+        gad7_iop_min=st.integers(0, 21),
+        moderate_min=st.integers(0, 27),
+        persistent_weeks_min=st.integers(0, 20),
+        stepdown_window_days=st.integers(0, 60),
+    ),
+)
+
+
+# Few, wide draws keep generation fast: one integer per instrument or flag set.
+
+
+def bits(number: int, count: int) -> list[bool]:
+    return [bool(number >> i & 1) for i in range(count)]
+
+
+@st.composite
+def complete_cssrs(draw: st.DrawFn) -> Cssrs:
+    wish, thoughts, method, intent, plan, ever, recent = bits(
+        draw(st.integers(0, 127)), 7
+    )
+    return Cssrs(
+        wish_dead=wish,
+        suicidal_thoughts=thoughts,
+        method=method if thoughts else None,
+        intent=intent if thoughts else None,
+        plan=plan if thoughts else None,
+        behavior_ever=ever,
+        behavior_past_3_months=recent if ever else None,
+    )
+
+
+def item_st(count: int) -> st.SearchStrategy[tuple[int, ...]]:
+    return st.integers(0, 4**count - 1).map(
+        lambda n: tuple(n >> (2 * i) & 3 for i in range(count))
+    )
+
+
+@st.composite
+def complete_answers(draw: st.DrawFn) -> Answers:
+    flags = dict(zip(BOOL_KEYS, bits(draw(st.integers(0, 255)), 8), strict=True))
+    return Answers(
+        cssrs=draw(complete_cssrs()),
+        harm_to_others=draw(st.sampled_from(HARM_TO_OTHERS_CHOICES)),
+        phq9=draw(item_st(9)),
+        gad7=draw(item_st(7)),
+        discharged_inpatient_days_ago=draw(st.none() | st.integers(0, 120)),
+        weeks_weekly_therapy_without_improvement=draw(st.none() | st.integers(0, 30)),
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+@st.composite
+def partial_answers(draw: st.DrawFn) -> Answers:
+    """Valid answers with any questions left unanswered."""
+    answers = draw(complete_answers())
+    # Mostly a few unanswered questions, sometimes many.
+    gone_bits = draw(st.integers(0, 2 ** len(ANSWER_KEYS) - 1))
+    if draw(st.booleans()):
+        gone_bits &= draw(st.integers(0, 2 ** len(ANSWER_KEYS) - 1))
+    gone = [k for k, b in zip(ANSWER_KEYS, bits(gone_bits, 14), strict=True) if b]
+    answers = replace(answers, **dict.fromkeys(gone, MISSING))
+    if isinstance(answers.cssrs, Cssrs) and draw(st.booleans()):
+        values = {q: getattr(answers.cssrs, q) for q in CSSRS_QUESTIONS}
+        unanswer = bits(draw(st.integers(0, 127)), 7)
+        for q, drop in zip(CSSRS_QUESTIONS, unanswer, strict=True):
+            if drop:
+                values[q] = None
+        for child, parent in PARENT.items():  # "yes" needs "yes" to its parent
+            if values[parent] is not True and values[child] is True:
+                values[child] = None
+        answers = replace(answers, cssrs=Cssrs(**values))
+    return answers
+
+
+# ------------------------------------------------------------------- invariants
+
+
+def level_rank(answers: Answers, criteria: Criteria) -> Level:
+    level = evaluate(answers, criteria).level
+    assert level is not None, "complete answers always have a level"
+    return level
+
+
+@SETTINGS
+@given(partial_answers(), criteria_st)
+def test_level_is_none_exactly_when_something_is_missing(
+    answers: Answers, criteria: Criteria
+) -> None:
+    rec = evaluate(answers, criteria)
+    assert (rec.level is None) is bool(rec.missing)
+    if rec.level is not None:
+        assert rec.reasons
+        assert max(r.level for r in rec.reasons) is rec.level
+        assert rec.missing == ()
+    assert list(rec.missing) == sorted(rec.missing, key=ORDER.index)
+    assert len(set(rec.missing)) == len(rec.missing)
+    for name in rec.missing:
+        key, _, question = name.partition(".")
+        value = getattr(answers, key)
+        if question:
+            assert isinstance(value, Cssrs)
+            assert getattr(value, question) is None
+        else:
+            assert value is MISSING or value == Cssrs()
+
+
+@SETTINGS
+@given(partial_answers(), criteria_st)
+def test_evaluation_is_deterministic(answers: Answers, criteria: Criteria) -> None:
+    first = evaluate(answers, criteria)
+    again = evaluate(replace(answers), replace(criteria))
+    assert again == first
+    assert recommendation_to_dict(again, 7) == recommendation_to_dict(first, 7)
+
+
+@SETTINGS
+@given(partial_answers(), criteria_st)
+def test_scores_are_present_exactly_when_answered(
+    answers: Answers, criteria: Criteria
+) -> None:
+    scores = evaluate(answers, criteria).scores
+    assert (scores.phq9 is None) is (answers.phq9 is MISSING)
+    assert (scores.gad7 is None) is (answers.gad7 is MISSING)
+    if answers.cssrs is MISSING:
+        assert scores.cssrs_risk is None
+
+
+@SETTINGS
+@given(complete_answers(), criteria_st)
+def test_complete_answers_always_get_a_level(
+    answers: Answers, criteria: Criteria
+) -> None:
+    rec = evaluate(answers, criteria)
+    assert rec.level is not None
+    assert rec.missing == ()
+
+
+@SETTINGS
+@given(complete_answers(), criteria_st, st.data())
+def test_commitments_and_support_never_change_the_level(
+    answers: Answers, criteria: Criteria, data: st.DataObject
+) -> None:
+    changed = replace(
+        answers,
+        work_or_school_commitment=data.draw(st.booleans() | st.just(MISSING)),
+        can_attend_3_days_week=data.draw(st.booleans() | st.just(MISSING)),
+        support_at_home=data.draw(st.booleans() | st.just(MISSING)),
+    )
+    assert evaluate(changed, criteria).level is level_rank(answers, criteria)
+
+
+# ------------------------------------------------------------------ monotonicity
+
+
+def raise_cssrs(c: Cssrs, question: str) -> Cssrs:
+    """Answer `question` yes (and its parent); newly applicable questions: no."""
+    values = {q: getattr(c, q) for q in CSSRS_QUESTIONS}
+    values[question] = True
+    if question in PARENT:
+        values[PARENT[question]] = True
+    for child, parent in PARENT.items():
+        if values[parent] is True and values[child] is None:
+            values[child] = False
+    return Cssrs(**values)
+
+
+@st.composite
+def raised(draw: st.DrawFn, answers: Answers) -> Answers:
+    """The same answers with one risk or severity answer raised (or protection off)."""
+    kind = draw(
+        st.sampled_from(
+            [
+                "cssrs",
+                "harm",
+                "phq9",
+                "gad7",
+                "impaired_judgement",
+                "needs_medical_detox",
+                "needs_24h_medical_monitoring",
+                "can_care_for_self",
+                "safe_housing",
+                "days",
+                "weeks",
+            ]
+        )
+    )
+    if kind == "cssrs":
+        assert isinstance(answers.cssrs, Cssrs)
+        question = draw(st.sampled_from(CSSRS_QUESTIONS))
+        return replace(answers, cssrs=raise_cssrs(answers.cssrs, question))
+    if kind == "harm":
+        assert isinstance(answers.harm_to_others, str)
+        now = HARM_TO_OTHERS_CHOICES.index(answers.harm_to_others)
+        return replace(
+            answers, harm_to_others=draw(st.sampled_from(HARM_TO_OTHERS_CHOICES[now:]))
+        )
+    if kind in ("phq9", "gad7"):
+        values = list(getattr(answers, kind))
+        i = draw(st.integers(0, len(values) - 1))
+        values[i] = draw(st.integers(values[i], 3))
+        return replace(answers, **{kind: tuple(values)})
+    if kind in ("can_care_for_self", "safe_housing"):
+        return replace(answers, **{kind: False})
+    if kind == "days":
+        days = answers.discharged_inpatient_days_ago
+        upper = 120 if days is None or days is MISSING else days
+        assert isinstance(upper, int)
+        return replace(
+            answers, discharged_inpatient_days_ago=draw(st.integers(0, upper))
+        )
+    if kind == "weeks":
+        weeks = answers.weeks_weekly_therapy_without_improvement
+        lower = 0 if weeks is None or weeks is MISSING else weeks
+        assert isinstance(lower, int)
+        return replace(
+            answers,
+            weeks_weekly_therapy_without_improvement=draw(st.integers(lower, 60)),
+        )
+    return replace(answers, **{kind: True})
+
+
+@SETTINGS
+@given(complete_answers(), criteria_st, st.data())
+def test_raising_risk_or_severity_never_lowers_the_level(
+    answers: Answers, criteria: Criteria, data: st.DataObject
+) -> None:
+    higher = data.draw(raised(answers))
+    assert level_rank(higher, criteria) >= level_rank(answers, criteria)
+
+
+@SETTINGS
+@given(complete_answers(), criteria_st, st.data())
+def test_several_raises_never_lower_the_level(
+    answers: Answers, criteria: Criteria, data: st.DataObject
+) -> None:
+    level = level_rank(answers, criteria)
+    for _ in range(data.draw(st.integers(2, 5))):
+        answers = data.draw(raised(answers))
+        new = level_rank(answers, criteria)
+        assert new >= level
+        level = new
+
+
+@SETTINGS
+@given(complete_answers(), st.data())
+def test_lowering_a_threshold_never_lowers_the_level(
+    answers: Answers, data: st.DataObject
+) -> None:
+    name = data.draw(
+        st.sampled_from(
+            ["phq9_iop_min", "gad7_iop_min", "moderate_min", "persistent_weeks_min"]
+        )
+    )
+    high = getattr(DEFAULT_CRITERIA, name)
+    lower = replace(DEFAULT_CRITERIA, **{name: data.draw(st.integers(0, high))})
+    wider = replace(
+        DEFAULT_CRITERIA, stepdown_window_days=data.draw(st.integers(30, 90))
+    )
+    base = level_rank(answers, DEFAULT_CRITERIA)
+    assert level_rank(answers, lower) >= base
+    assert level_rank(answers, wider) >= base
+
+
+# ---------------------------------------------------------- the missing oracle
+
+
+WHOLE_SCREENERS = [  # one complete screener per risk, several routes to each
+    Cssrs(wish_dead=False, suicidal_thoughts=False, behavior_ever=False),
+    Cssrs(wish_dead=True, suicidal_thoughts=False, behavior_ever=False),
+    Cssrs(
+        wish_dead=True,
+        suicidal_thoughts=True,
+        method=True,
+        intent=False,
+        plan=False,
+        behavior_ever=False,
+    ),
+    Cssrs(
+        wish_dead=False,
+        suicidal_thoughts=False,
+        behavior_ever=True,
+        behavior_past_3_months=False,
+    ),
+    Cssrs(
+        wish_dead=True,
+        suicidal_thoughts=True,
+        method=False,
+        intent=True,
+        plan=False,
+        behavior_ever=False,
+    ),
+    Cssrs(
+        wish_dead=False,
+        suicidal_thoughts=False,
+        behavior_ever=True,
+        behavior_past_3_months=True,
+    ),
+]
+
+
+def domain(unit: str, criteria: Criteria) -> list[object]:
+    """Small but complete sets of answers for one unanswered question."""
+    p, g, m = criteria.phq9_iop_min, criteria.gad7_iop_min, criteria.moderate_min
+    w, d = criteria.persistent_weeks_min, criteria.stepdown_window_days
+    if unit == "cssrs":
+        return list(WHOLE_SCREENERS)
+    if unit.startswith("cssrs."):
+        return [False, True]
+    if unit == "harm_to_others":
+        return list(HARM_TO_OTHERS_CHOICES)
+    if unit == "phq9":
+        totals = {0, m - 1, m, p - 1, p, 27}
+        return [items_for(t, 9) for t in sorted(totals) if 0 <= t <= 27]
+    if unit == "gad7":
+        totals = {0, m - 1, m, g - 1, g, 21}
+        return [items_for(t, 7) for t in sorted(totals) if 0 <= t <= 21]
+    if unit == "discharged_inpatient_days_ago":
+        return [
+            None,
+            *sorted({x for x in (0, d - 1, d, d + 1, 10 * d + 100) if x >= 0}),
+        ]
+    if unit == "weeks_weekly_therapy_without_improvement":
+        return [None, *sorted({x for x in (0, w - 1, w, w + 1) if x >= 0})]
+    return [False, True]
+
+
+def complete_with(
+    answers: Answers, units: list[str], choice: tuple[object, ...]
+) -> Answers:
+    top = {u: v for u, v in zip(units, choice, strict=True) if "." not in u}
+    filled = replace(answers, **top)
+    inner = {u[6:]: v for u, v in zip(units, choice, strict=True) if "." in u}
+    if inner:
+        assert isinstance(filled.cssrs, Cssrs)
+        values = {q: getattr(filled.cssrs, q) for q in CSSRS_QUESTIONS}
+        values.update(inner)
+        for child, parent in PARENT.items():  # questions that do not apply
+            if child in inner and values[parent] is not True:
+                values[child] = None
+        filled = replace(filled, cssrs=Cssrs(**values))
+    return filled
+
+
+def oracle(
+    answers: Answers, units: list[str], criteria: Criteria
+) -> tuple[Level | None, tuple[str, ...]]:
+    domains = [domain(u, criteria) for u in units]
+    levels = {
+        choice: level_rank(complete_with(answers, units, choice), criteria)
+        for choice in itertools.product(*domains)
+    }
+    relevant = []
+    for i, unit in enumerate(units):
+        seen: dict[tuple[object, ...], set[Level]] = {}
+        for choice, level in levels.items():
+            seen.setdefault(choice[:i] + choice[i + 1 :], set()).add(level)
+        if any(len(group) > 1 for group in seen.values()):
+            relevant.append(unit)
+    missing = tuple(sorted(relevant, key=ORDER.index))
+    if missing:
+        return None, missing
+    (level,) = set(levels.values())
+    return level, ()
+
+
+def open_units(answers: Answers) -> Iterator[str]:
+    """The screener questions of complete answers that could be left unanswered."""
+    assert isinstance(answers.cssrs, Cssrs)
+    for q in CSSRS_QUESTIONS:
+        parent = PARENT.get(q)
+        if parent is None or getattr(answers.cssrs, parent) is True:
+            yield f"cssrs.{q}"
+
+
+@st.composite
+def with_unanswered(draw: st.DrawFn) -> tuple[Answers, list[str]]:
+    """Complete answers and 1-4 questions to leave unanswered."""
+    answers = draw(complete_answers())
+    pool = list(ANSWER_KEYS) + list(open_units(answers))
+    units = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
+    if "cssrs" in units:
+        units = [u for u in units if not u.startswith("cssrs.")]
+    inner = {u[6:] for u in units if u.startswith("cssrs.")}
+    if inner:
+        assert isinstance(answers.cssrs, Cssrs)
+        values = {q: getattr(answers.cssrs, q) for q in CSSRS_QUESTIONS}
+        for child, parent in PARENT.items():
+            # A "yes" needs a "yes" to its parent: unanswer it with its parent.
+            if parent in inner and values[child] is True and child not in inner:
+                inner.add(child)
+                units.append(f"cssrs.{child}")
+        values.update(dict.fromkeys(inner))
+        if all(v is None for v in values.values()):
+            # Nothing left answered: the whole screener is unanswered.
+            units = [u for u in units if not u.startswith("cssrs.")] + ["cssrs"]
+            answers = replace(answers, cssrs=MISSING)
+        else:
+            answers = replace(answers, cssrs=Cssrs(**values))
+    top = [u for u in units if "." not in u]
+    answers = replace(answers, **dict.fromkeys(top, MISSING))
+    return answers, sorted(units, key=ORDER.index)
+
+
+@settings(max_examples=200, deadline=None)
+@given(with_unanswered(), criteria_st)
+def test_missing_matches_a_brute_force_oracle(
+    case: tuple[Answers, list[str]], criteria: Criteria
+) -> None:
+    answers, units = case
+    rec = evaluate(answers, criteria)
+    level, missing = oracle(answers, units, criteria)
+    assert rec.missing == missing
+    assert rec.level == level
+
+
+def test_oracle_example_weeks_matter_only_with_moderate_symptoms() -> None:
+    base = Answers(
+        cssrs=WHOLE_SCREENERS[0],
+        harm_to_others="none",
+        phq9=items_for(12, 9),
+        gad7=items_for(3, 7),
+        impaired_judgement=False,
+        can_care_for_self=True,
+        safe_housing=True,
+        needs_medical_detox=False,
+        needs_24h_medical_monitoring=False,
+        discharged_inpatient_days_ago=None,
+    )
+    units = ["weeks_weekly_therapy_without_improvement"]
+    assert oracle(base, units, DEFAULT_CRITERIA) == (None, tuple(units))
+    assert evaluate(base, DEFAULT_CRITERIA).missing == tuple(units)
+    calm = replace(base, phq9=items_for(9, 9))
+    assert oracle(calm, units, DEFAULT_CRITERIA) == (Level.OUTPATIENT, ())
+    assert evaluate(calm, DEFAULT_CRITERIA).missing == ()
+
+
+# ------------------------------------------------------------------- round trip
+
+
+@st.composite
+def answers_dicts(draw: st.DrawFn) -> dict[str, object]:
+    """Valid contract JSON (without explicit nulls inside the screener)."""
+    return answers_to_dict(draw(partial_answers()))
+
+
+@SETTINGS
+@given(answers_dicts())
+def test_answers_dict_round_trip(data: dict[str, object]) -> None:
+    assert answers_to_dict(answers_from_dict(data)) == data
+
+
+@SETTINGS
+@given(partial_answers())
+def test_answers_round_trip(answers: Answers) -> None:
+    assert answers_from_dict(answers_to_dict(answers)) == answers
+
+
+@SETTINGS
+@given(partial_answers(), criteria_st)
+def test_evaluation_survives_the_json_round_trip(
+    answers: Answers, criteria: Criteria
+) -> None:
+    again = answers_from_dict(answers_to_dict(answers))
+    assert evaluate(again, criteria) == evaluate(answers, criteria)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_raise_helper_produces_valid_answers(data: st.DataObject) -> None:
+    # The monotonicity test is only meaningful if its raised answers are valid.
+    answers = data.draw(complete_answers())
+    higher = data.draw(raised(answers))
+    assert answers_from_dict(answers_to_dict(higher)) == higher
