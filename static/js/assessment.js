@@ -71,8 +71,8 @@
     const list = document.getElementById("section-progress");
     if (!list) return;
     list.innerHTML = "";
-    form.querySelectorAll("fieldset").forEach((fieldset) => {
-      const legend = fieldset.querySelector("legend");
+    form.querySelectorAll('fieldset[id^="section-"]').forEach((fieldset) => {
+      const legend = fieldset.querySelector(":scope > legend");
       if (!legend || fieldset.id === "section-notes") return;
       let total = 0;
       let open = 0;

@@ -86,11 +86,19 @@ def bits(number: int, count: int) -> list[bool]:
     return [bool(number >> i & 1) for i in range(count)]
 
 
+# Strategies are built once: building them inside a composite is slow.
+SEVEN_BITS = st.integers(0, 127)
+EIGHT_BITS = st.integers(0, 255)
+ALL_KEYS_BITS = st.integers(0, 2 ** len(ANSWER_KEYS) - 1)
+HARM = st.sampled_from(HARM_TO_OTHERS_CHOICES)
+DAYS = st.none() | st.integers(0, 120)
+WEEKS = st.none() | st.integers(0, 30)
+BOOLS = st.booleans()
+
+
 @st.composite
 def complete_cssrs(draw: st.DrawFn) -> Cssrs:
-    wish, thoughts, method, intent, plan, ever, recent = bits(
-        draw(st.integers(0, 127)), 7
-    )
+    wish, thoughts, method, intent, plan, ever, recent = bits(draw(SEVEN_BITS), 7)
     return Cssrs(
         wish_dead=wish,
         suicidal_thoughts=thoughts,
@@ -108,33 +116,41 @@ def item_st(count: int) -> st.SearchStrategy[tuple[int, ...]]:
     )
 
 
+CSSRS = complete_cssrs()
+PHQ9 = item_st(9)
+GAD7 = item_st(7)
+
+
 @st.composite
 def complete_answers(draw: st.DrawFn) -> Answers:
-    flags = dict(zip(BOOL_KEYS, bits(draw(st.integers(0, 255)), 8), strict=True))
+    flags = dict(zip(BOOL_KEYS, bits(draw(EIGHT_BITS), 8), strict=True))
     return Answers(
-        cssrs=draw(complete_cssrs()),
-        harm_to_others=draw(st.sampled_from(HARM_TO_OTHERS_CHOICES)),
-        phq9=draw(item_st(9)),
-        gad7=draw(item_st(7)),
-        discharged_inpatient_days_ago=draw(st.none() | st.integers(0, 120)),
-        weeks_weekly_therapy_without_improvement=draw(st.none() | st.integers(0, 30)),
+        cssrs=draw(CSSRS),
+        harm_to_others=draw(HARM),
+        phq9=draw(PHQ9),
+        gad7=draw(GAD7),
+        discharged_inpatient_days_ago=draw(DAYS),
+        weeks_weekly_therapy_without_improvement=draw(WEEKS),
         **flags,  # type: ignore[arg-type]
     )
+
+
+COMPLETE = complete_answers()
 
 
 @st.composite
 def partial_answers(draw: st.DrawFn) -> Answers:
     """Valid answers with any questions left unanswered."""
-    answers = draw(complete_answers())
+    answers = draw(COMPLETE)
     # Mostly a few unanswered questions, sometimes many.
-    gone_bits = draw(st.integers(0, 2 ** len(ANSWER_KEYS) - 1))
-    if draw(st.booleans()):
-        gone_bits &= draw(st.integers(0, 2 ** len(ANSWER_KEYS) - 1))
+    gone_bits = draw(ALL_KEYS_BITS)
+    if draw(BOOLS):
+        gone_bits &= draw(ALL_KEYS_BITS)
     gone = [k for k, b in zip(ANSWER_KEYS, bits(gone_bits, 14), strict=True) if b]
     answers = replace(answers, **dict.fromkeys(gone, MISSING))
-    if isinstance(answers.cssrs, Cssrs) and draw(st.booleans()):
+    if isinstance(answers.cssrs, Cssrs) and draw(BOOLS):
         values = {q: getattr(answers.cssrs, q) for q in CSSRS_QUESTIONS}
-        unanswer = bits(draw(st.integers(0, 127)), 7)
+        unanswer = bits(draw(SEVEN_BITS), 7)
         for q, drop in zip(CSSRS_QUESTIONS, unanswer, strict=True):
             if drop:
                 values[q] = None
@@ -144,6 +160,8 @@ def partial_answers(draw: st.DrawFn) -> Answers:
         answers = replace(answers, cssrs=Cssrs(**values))
     return answers
 
+
+PARTIAL = partial_answers()
 
 # ------------------------------------------------------------------- invariants
 
@@ -155,7 +173,7 @@ def level_rank(answers: Answers, criteria: Criteria) -> Level:
 
 
 @SETTINGS
-@given(partial_answers(), criteria_st)
+@given(PARTIAL, criteria_st)
 def test_level_is_none_exactly_when_something_is_missing(
     answers: Answers, criteria: Criteria
 ) -> None:
@@ -178,7 +196,7 @@ def test_level_is_none_exactly_when_something_is_missing(
 
 
 @SETTINGS
-@given(partial_answers(), criteria_st)
+@given(PARTIAL, criteria_st)
 def test_evaluation_is_deterministic(answers: Answers, criteria: Criteria) -> None:
     first = evaluate(answers, criteria)
     again = evaluate(replace(answers), replace(criteria))
@@ -187,7 +205,7 @@ def test_evaluation_is_deterministic(answers: Answers, criteria: Criteria) -> No
 
 
 @SETTINGS
-@given(partial_answers(), criteria_st)
+@given(PARTIAL, criteria_st)
 def test_scores_are_present_exactly_when_answered(
     answers: Answers, criteria: Criteria
 ) -> None:
@@ -199,7 +217,7 @@ def test_scores_are_present_exactly_when_answered(
 
 
 @SETTINGS
-@given(complete_answers(), criteria_st)
+@given(COMPLETE, criteria_st)
 def test_complete_answers_always_get_a_level(
     answers: Answers, criteria: Criteria
 ) -> None:
@@ -208,16 +226,19 @@ def test_complete_answers_always_get_a_level(
     assert rec.missing == ()
 
 
+MAYBE_BOOL = st.booleans() | st.just(MISSING)
+
+
 @SETTINGS
-@given(complete_answers(), criteria_st, st.data())
+@given(COMPLETE, criteria_st, st.data())
 def test_commitments_and_support_never_change_the_level(
     answers: Answers, criteria: Criteria, data: st.DataObject
 ) -> None:
     changed = replace(
         answers,
-        work_or_school_commitment=data.draw(st.booleans() | st.just(MISSING)),
-        can_attend_3_days_week=data.draw(st.booleans() | st.just(MISSING)),
-        support_at_home=data.draw(st.booleans() | st.just(MISSING)),
+        work_or_school_commitment=data.draw(MAYBE_BOOL),
+        can_attend_3_days_week=data.draw(MAYBE_BOOL),
+        support_at_home=data.draw(MAYBE_BOOL),
     )
     assert evaluate(changed, criteria).level is level_rank(answers, criteria)
 
@@ -237,98 +258,94 @@ def raise_cssrs(c: Cssrs, question: str) -> Cssrs:
     return Cssrs(**values)
 
 
-@st.composite
-def raised(draw: st.DrawFn, answers: Answers) -> Answers:
+RAISE_KIND = st.sampled_from(
+    [
+        "cssrs",
+        "harm",
+        "phq9",
+        "gad7",
+        "impaired_judgement",
+        "needs_medical_detox",
+        "needs_24h_medical_monitoring",
+        "can_care_for_self",
+        "safe_housing",
+        "days",
+        "weeks",
+    ]
+)
+QUESTION = st.sampled_from(CSSRS_QUESTIONS)
+SMALL = st.integers(0, 8)
+ITEM = st.integers(0, 3)
+STEP = st.integers(0, 40)
+
+
+def raised(answers: Answers, data: st.DataObject) -> Answers:
     """The same answers with one risk or severity answer raised (or protection off)."""
-    kind = draw(
-        st.sampled_from(
-            [
-                "cssrs",
-                "harm",
-                "phq9",
-                "gad7",
-                "impaired_judgement",
-                "needs_medical_detox",
-                "needs_24h_medical_monitoring",
-                "can_care_for_self",
-                "safe_housing",
-                "days",
-                "weeks",
-            ]
-        )
-    )
+    kind = data.draw(RAISE_KIND)
     if kind == "cssrs":
         assert isinstance(answers.cssrs, Cssrs)
-        question = draw(st.sampled_from(CSSRS_QUESTIONS))
-        return replace(answers, cssrs=raise_cssrs(answers.cssrs, question))
+        return replace(answers, cssrs=raise_cssrs(answers.cssrs, data.draw(QUESTION)))
     if kind == "harm":
         assert isinstance(answers.harm_to_others, str)
         now = HARM_TO_OTHERS_CHOICES.index(answers.harm_to_others)
-        return replace(
-            answers, harm_to_others=draw(st.sampled_from(HARM_TO_OTHERS_CHOICES[now:]))
-        )
+        new = max(now, data.draw(SMALL) % 3)
+        return replace(answers, harm_to_others=HARM_TO_OTHERS_CHOICES[new])
     if kind in ("phq9", "gad7"):
         values = list(getattr(answers, kind))
-        i = draw(st.integers(0, len(values) - 1))
-        values[i] = draw(st.integers(values[i], 3))
+        i = data.draw(SMALL) % len(values)
+        values[i] = max(values[i], data.draw(ITEM))
         return replace(answers, **{kind: tuple(values)})
     if kind in ("can_care_for_self", "safe_housing"):
         return replace(answers, **{kind: False})
-    if kind == "days":
+    if kind == "days":  # more recent discharge, or a discharge at all
         days = answers.discharged_inpatient_days_ago
-        upper = 120 if days is None or days is MISSING else days
-        assert isinstance(upper, int)
-        return replace(
-            answers, discharged_inpatient_days_ago=draw(st.integers(0, upper))
-        )
-    if kind == "weeks":
+        assert days is not MISSING
+        new_days = data.draw(STEP) if days is None else max(0, days - data.draw(STEP))
+        return replace(answers, discharged_inpatient_days_ago=new_days)
+    if kind == "weeks":  # longer without improvement, or in therapy at all
         weeks = answers.weeks_weekly_therapy_without_improvement
-        lower = 0 if weeks is None or weeks is MISSING else weeks
-        assert isinstance(lower, int)
-        return replace(
-            answers,
-            weeks_weekly_therapy_without_improvement=draw(st.integers(lower, 60)),
-        )
+        assert weeks is not MISSING
+        new_weeks = data.draw(STEP) + (0 if weeks is None else weeks)
+        return replace(answers, weeks_weekly_therapy_without_improvement=new_weeks)
     return replace(answers, **{kind: True})
 
 
 @SETTINGS
-@given(complete_answers(), criteria_st, st.data())
+@given(COMPLETE, criteria_st, st.data())
 def test_raising_risk_or_severity_never_lowers_the_level(
     answers: Answers, criteria: Criteria, data: st.DataObject
 ) -> None:
-    higher = data.draw(raised(answers))
+    higher = raised(answers, data)
     assert level_rank(higher, criteria) >= level_rank(answers, criteria)
 
 
 @SETTINGS
-@given(complete_answers(), criteria_st, st.data())
+@given(COMPLETE, criteria_st, st.data())
 def test_several_raises_never_lower_the_level(
     answers: Answers, criteria: Criteria, data: st.DataObject
 ) -> None:
     level = level_rank(answers, criteria)
-    for _ in range(data.draw(st.integers(2, 5))):
-        answers = data.draw(raised(answers))
+    for _ in range(2 + data.draw(ITEM)):
+        answers = raised(answers, data)
         new = level_rank(answers, criteria)
         assert new >= level
         level = new
 
 
+THRESHOLD = st.sampled_from(
+    ["phq9_iop_min", "gad7_iop_min", "moderate_min", "persistent_weeks_min"]
+)
+
+
 @SETTINGS
-@given(complete_answers(), st.data())
+@given(COMPLETE, st.data())
 def test_lowering_a_threshold_never_lowers_the_level(
     answers: Answers, data: st.DataObject
 ) -> None:
-    name = data.draw(
-        st.sampled_from(
-            ["phq9_iop_min", "gad7_iop_min", "moderate_min", "persistent_weeks_min"]
-        )
-    )
+    name = data.draw(THRESHOLD)
     high = getattr(DEFAULT_CRITERIA, name)
-    lower = replace(DEFAULT_CRITERIA, **{name: data.draw(st.integers(0, high))})
-    wider = replace(
-        DEFAULT_CRITERIA, stepdown_window_days=data.draw(st.integers(30, 90))
-    )
+    lower = replace(DEFAULT_CRITERIA, **{name: data.draw(STEP) % (high + 1)})
+    wider = replace(DEFAULT_CRITERIA, stepdown_window_days=30 + data.draw(STEP))
     base = level_rank(answers, DEFAULT_CRITERIA)
     assert level_rank(answers, lower) >= base
     assert level_rank(answers, wider) >= base
@@ -445,12 +462,16 @@ def open_units(answers: Answers) -> Iterator[str]:
             yield f"cssrs.{q}"
 
 
+POOL_INDEX = st.integers(0, 20)
+
+
 @st.composite
 def with_unanswered(draw: st.DrawFn) -> tuple[Answers, list[str]]:
     """Complete answers and 1-4 questions to leave unanswered."""
-    answers = draw(complete_answers())
+    answers = draw(COMPLETE)
     pool = list(ANSWER_KEYS) + list(open_units(answers))
-    units = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
+    picks = [draw(POOL_INDEX) % len(pool) for _ in range(1 + draw(ITEM))]
+    units = [pool[i] for i in dict.fromkeys(picks)]
     if "cssrs" in units:
         units = [u for u in units if not u.startswith("cssrs.")]
     inner = {u[6:] for u in units if u.startswith("cssrs.")}
@@ -513,7 +534,7 @@ def test_oracle_example_weeks_matter_only_with_moderate_symptoms() -> None:
 @st.composite
 def answers_dicts(draw: st.DrawFn) -> dict[str, object]:
     """Valid contract JSON (without explicit nulls inside the screener)."""
-    return answers_to_dict(draw(partial_answers()))
+    return answers_to_dict(draw(PARTIAL))
 
 
 @SETTINGS
@@ -523,13 +544,13 @@ def test_answers_dict_round_trip(data: dict[str, object]) -> None:
 
 
 @SETTINGS
-@given(partial_answers())
+@given(PARTIAL)
 def test_answers_round_trip(answers: Answers) -> None:
     assert answers_from_dict(answers_to_dict(answers)) == answers
 
 
 @SETTINGS
-@given(partial_answers(), criteria_st)
+@given(PARTIAL, criteria_st)
 def test_evaluation_survives_the_json_round_trip(
     answers: Answers, criteria: Criteria
 ) -> None:
@@ -541,6 +562,6 @@ def test_evaluation_survives_the_json_round_trip(
 @given(st.data())
 def test_raise_helper_produces_valid_answers(data: st.DataObject) -> None:
     # The monotonicity test is only meaningful if its raised answers are valid.
-    answers = data.draw(complete_answers())
-    higher = data.draw(raised(answers))
+    answers = data.draw(COMPLETE)
+    higher = raised(answers, data)
     assert answers_from_dict(answers_to_dict(higher)) == higher
