@@ -43,6 +43,12 @@ def main() -> int:
         "--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards"
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs (default 3)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for impact_preview (default: its own choice)",
+    )
     args = parser.parse_args()
     n = 10_000 if args.quick else 100_000
 
@@ -76,7 +82,7 @@ def main() -> int:
         from django.conf import settings
 
         settings.DEBUG = False  # no query logging while we measure
-        return _run(n, args.runs)
+        return _run(n, args.runs, args.workers)
     finally:
         from django.db import connections
 
@@ -230,12 +236,13 @@ def populate(n: int, *, seed: int = 2024) -> None:
         for assessment in assessments:
             rec = rules.evaluate(rules.answers_from_dict(assessment.answers), criteria)
             data = rules.recommendation_to_dict(rec, v1.version)
+            level = None if rec.level is None else rec.level.slug
             recommendations.append(
                 Recommendation(
                     assessment=assessment,
                     client=assessment.client,
-                    level=data["level"],
-                    priority=LEVEL_PRIORITY[data["level"]],
+                    level=level,
+                    priority=LEVEL_PRIORITY[level],
                     reasons=data["reasons"],
                     notes=data["notes"],
                     missing=data["missing"],
@@ -248,7 +255,7 @@ def populate(n: int, *, seed: int = 2024) -> None:
         cur.execute("ANALYZE")
 
 
-def _run(n: int, runs: int) -> int:
+def _run(n: int, runs: int, workers: int | None) -> int:
     from django.core.management import call_command
     from django.db.models import Count
 
@@ -256,7 +263,7 @@ def _run(n: int, runs: int) -> int:
     from levelofcare.impact import impact_preview
     from levelofcare.models import Recommendation
 
-    print(f"bench database: {BENCH_DB} (throwaway)")
+    print(f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s")
@@ -277,12 +284,13 @@ def _run(n: int, runs: int) -> int:
     preview = None
     for run in range(1, runs + 1):
         started = time.perf_counter()
-        preview = impact_preview(draft=draft)
+        preview = impact_preview(draft=draft, workers=workers)
         seconds.append(time.perf_counter() - started)
         print(
             f"run {run}: impact_preview over {preview.examined:,} assessments: "
             f"{seconds[-1]:.2f} s ({preview.examined / seconds[-1]:,.0f} rows/s), "
-            f"{preview.changed:,} would change level"
+            f"{preview.changed:,} would change level "
+            f"(load average {os.getloadavg()[0]:.1f})"
         )
     for row in preview.transitions if preview else ():
         print(f"  {row.from_label} -> {row.to_label}: {row.count:,}")

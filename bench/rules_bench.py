@@ -120,11 +120,37 @@ def answers_dict(rng: random.Random, kind: str) -> dict[str, object]:
 MIX = (("routine", 45), ("iop", 20), ("high", 10), ("partial", 25))
 
 
-def make_answers(n: int, seed: int = 20_260_101) -> list[dict[str, object]]:
-    """`n` valid answers dicts in the MIX proportions, reproducibly."""
+def make_mix(n: int, seed: int = 20_260_101) -> list[tuple[str, dict[str, object]]]:
+    """`n` (kind, valid answers dict) pairs in the MIX proportions, reproducibly."""
     rng = random.Random(seed)
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
-    return [answers_dict(rng, rng.choice(kinds)) for _ in range(n)]
+    return [(kind, answers_dict(rng, kind)) for kind in rng.choices(kinds, k=n)]
+
+
+def make_answers(n: int, seed: int = 20_260_101) -> list[dict[str, object]]:
+    """`n` valid answers dicts in the MIX proportions, reproducibly."""
+    return [d for _, d in make_mix(n, seed)]
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _reference_us() -> float:
+    """Microseconds for sum(range(1000)): how fast this machine runs Python."""
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(2_000):
+            sum(range(1_000))
+        runs.append((time.perf_counter() - start) / 2_000 * 1e6)
+    return min(runs)
 
 
 def _time(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -153,13 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_answers, rounds, repeat = (2_000, 20, 3) if args.quick else (10_000, 30, 5)
 
-    dicts = make_answers(n_answers)
+    mix = make_mix(n_answers)
+    dicts = [d for _, d in mix]
     answers: list[Answers] = [answers_from_dict(d) for d in dicts]
     criteria = DEFAULT_CRITERIA
-    print(
-        f"Python {platform.python_version()} on {platform.machine()}, "
-        f"{platform.processor() or platform.system()}; one core"
-    )
+    print(f"Python {platform.python_version()}, {_cpu()}; one process, one core")
+    print(f"machine reference: sum(range(1000)) takes {_reference_us():.1f} us")
     print(f"{n_answers:,} answers: " + ", ".join(f"{k} {w}%" for k, w in MIX))
 
     clear_caches()
@@ -191,6 +216,17 @@ def main(argv: list[str] | None = None) -> int:
         calls,
         _time(parse_and_evaluate, repeat),
     )
+    for kind, _ in MIX:
+        subset = [a for (k, _), a in zip(mix, answers, strict=True) if k == kind]
+
+        def evaluate_subset(subset: list[Answers] = subset) -> None:
+            for _ in range(rounds):
+                for a in subset:
+                    evaluate(a, criteria)
+
+        calls = len(subset) * rounds
+        _report(f"  of which {kind}", calls, _time(evaluate_subset, repeat))
+
     verdict = "meets" if best >= GOAL_PER_SECOND else "below"
     print(f"goal >= {GOAL_PER_SECOND:,} evaluations/s: {verdict}")
     return 0

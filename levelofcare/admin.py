@@ -9,12 +9,13 @@ nothing can be added from scratch or deleted.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,20 +44,33 @@ INTERVAL_FIELDS = tuple(
 )
 
 
-class CriteriaDraftForm(forms.ModelForm):
+class CriteriaDraftForm(forms.ModelForm):  # type: ignore[type-arg]
     """The active version's values as a draft of the next version.
 
     Range and consistency checks come from `criteria_values_errors`, so the admin
-    and the service say the same thing. "Preview impact" needs no change note.
+    and the service say the same thing. `note` is the new version's change note:
+    a form-only field, so the version being edited is never touched, not even in
+    memory. "Preview impact" needs no note.
     """
+
+    note = forms.CharField(
+        label="Change note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Required. Why the criteria change; kept in the history with your name "
+            "and the date."
+        ),
+        error_messages={"required": CHANGE_NOTE_REQUIRED},
+    )
 
     class Meta:
         model = CriteriaSet
-        fields = (*CriteriaSet.SETTING_FIELDS, "change_note")
+        fields = CriteriaSet.SETTING_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_preview = "_preview" in self.data
+        self.fields["note"].required = not self.is_preview
         for name, limit in LIMITS.items():
             field = self.fields.get(name)
             if field is None:
@@ -64,21 +78,10 @@ class CriteriaDraftForm(forms.ModelForm):
             # Our messages replace Django's generic "Ensure this value is...".
             field.validators = []
             field.widget.attrs.update(min=limit.low, max=limit.high)
-        note = self.fields.get("change_note")
-        if note is not None:
-            note.label = "Change note"
-            note.help_text = (
-                "Required. Why the criteria change; kept in the history with your "
-                "name and the date."
-            )
-            note.error_messages["required"] = CHANGE_NOTE_REQUIRED
-            note.required = not self.is_preview
-            note.widget.attrs["rows"] = 3
-            # The note belongs to the new version: never prefill the old one's.
-            self.initial["change_note"] = ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         values = {
             name: cleaned[name]
             for name in CriteriaSet.SETTING_FIELDS
@@ -108,7 +111,7 @@ class CriteriaDraftForm(forms.ModelForm):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(SimpleHistoryAdmin):
+class CriteriaSetAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     form = CriteriaDraftForm
     list_display = (
         "version_label",
@@ -120,7 +123,7 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
     )
     list_display_links = ("version_label",)
     ordering = ("-version",)
-    history_list_display = ("change_summary",)
+    history_list_display = ("what_changed",)
 
     # --- permissions: no add, no delete, only the active version is editable ----
 
@@ -137,7 +140,7 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
     ) -> bool:
         if obj is not None and (not obj.is_active or _is_history_view(request)):
             return False
-        return super().has_change_permission(request, obj)
+        return bool(super().has_change_permission(request, obj))
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
@@ -148,16 +151,12 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
         previous = CriteriaSet.objects.filter(version__lt=OuterRef("version")).order_by(
             "-version"
         )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("created_by")
-            .annotate(
-                **{
-                    f"previous_{name}": Subquery(previous.values(name)[:1])
-                    for name in CriteriaSet.SETTING_FIELDS
-                }
-            )
+        queryset: QuerySet[CriteriaSet] = super().get_queryset(request)
+        return queryset.select_related("created_by").annotate(
+            **{
+                f"previous_{name}": Subquery(previous.values(name)[:1])
+                for name in CriteriaSet.SETTING_FIELDS
+            }
         )
 
     @admin.display(description="version", ordering="version")
@@ -178,12 +177,15 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
     def note_of_this_version(self, obj: CriteriaSet) -> str:
         return obj.change_note
 
-    @admin.display(description="what changed")
-    def change_summary(self, record: Any) -> str:
-        """History column: the version's creation, or its active flag changing."""
-        if record.history_type == "+":
-            return f"Created as version {record.version}"
-        return "Active" if record.is_active else "No longer active"
+    def what_changed(self, record: Any) -> str:
+        """History column: a new version's settings against the version before."""
+        if record.history_type != "+":
+            return "Active" if record.is_active else "No longer active"
+        previous = CriteriaSet.objects.filter(version__lt=record.version).first()
+        if previous is None:
+            return f"Version {record.version} (first version)"
+        changed = _changes_text(previous, record.instance) or "no setting changed"
+        return f"Version {record.version} from version {previous.version}: {changed}"
 
     # --- form layout ----------------------------------------------------------
 
@@ -200,7 +202,7 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
                 (
                     f"New version {_next_version()}",
                     {
-                        "fields": ("change_note",),
+                        "fields": ("note",),
                         "description": (
                             "Saving creates a new version with these values and "
                             f"makes it active. Version {obj.version} stays as it "
@@ -236,7 +238,8 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             "can_change_criteria": self.has_change_permission(request),
             **(extra_context or {}),
         }
-        return super().changelist_view(request, context)
+        response: HttpResponse = super().changelist_view(request, context)
+        return response
 
     def changeform_view(
         self,
@@ -263,7 +266,10 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             if "_preview" in request.POST:
                 return self._preview_view(request, obj, form_url, context)
         try:
-            return super().changeform_view(request, object_id, form_url, context)
+            response: HttpResponse = super().changeform_view(
+                request, object_id, form_url, context
+            )
+            return response
         except CriteriaConflictError as exc:
             # Another admin saved between our form check and our save.
             self.message_user(request, str(exc), messages.ERROR)
@@ -278,7 +284,10 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied  # no revert: a change is always a new version
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
 
     def _stale(self, request: HttpRequest, obj: CriteriaSet) -> HttpResponse:
         active = criteria_active()
@@ -343,9 +352,10 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
             ),
             **extra_context,
         }
-        return self.render_change_form(
+        response: HttpResponse = self.render_change_form(
             request, context, add=False, change=True, obj=obj, form_url=form_url
         )
+        return response
 
     # --- saving: through the service, never obj.save() -------------------------
 
@@ -356,8 +366,8 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):
         created = criteria_set_create(
             based_on=obj,
             values=form.setting_values(),
-            change_note=form.cleaned_data["change_note"],
-            user=request.user,
+            change_note=form.cleaned_data["note"],
+            user=cast(User, request.user),  # the admin site admits staff only
         )
         # The admin goes on to log and answer about `obj`: make it the new
         # version (in memory only; the old row was not written except is_active).

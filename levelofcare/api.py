@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.cache import never_cache
@@ -51,7 +52,10 @@ def evaluate_view(request: HttpRequest) -> JsonResponse:
         return _errors(401, "Sign in to use the API (session authentication).")
     if request.method != "POST":
         return _errors(405, "Use POST with an answers JSON body.", Allow="POST")
-    body = request.body  # before the CSRF check, which may parse a form body
+    try:
+        body = request.body  # before the CSRF check, which may parse a form body
+    except RequestDataTooBig:
+        return _errors(413, "Request body too large; send fewer answers at once.")
     reason = _csrf_failure(request)
     if reason is not None:
         return _errors(

@@ -3,31 +3,52 @@
 Read-only. Every submitted assessment that has a recommendation is re-evaluated
 with the same `rules.evaluate` under the draft thresholds and compared with the
 level stored when it was evaluated (whatever criteria version that used).
+
+Worker processes import this module by name, so its top level imports only the
+standard library and `levelofcare.rules` (no Django); Django is imported inside
+the functions that query the database.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
+import os
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import chain
+from typing import Final
 
-from django.db.models import TextField
-from django.db.models.functions import Cast
-
-from intake.models import Assessment
 from levelofcare import rules
-from levelofcare.models import LevelChoices
 
-CHUNK_SIZE = 5000
-# Caps the memory of the answers cache; it is only an optimisation.
-CACHE_MAX = 50_000
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE: Final = 5000
+# More processes than this would starve the web server for little gain.
+MAX_WORKERS: Final = 4
+# Below this many chunks, starting worker processes costs more than it saves.
+PARALLEL_MIN_CHUNKS: Final = 3
+INVALID: Final = "invalid"  # outcome of answers that no longer validate
+MEMO_MAX: Final = 50_000  # caps the memory of the identical-answers memo
+
 INSUFFICIENT = "Insufficient information"
-_LABELS: dict[str | None, str] = {
-    **{value: str(label) for value, label in LevelChoices.choices},
+_LABELS: Final[dict[str | None, str]] = {
+    "inpatient": "Inpatient",
+    "iop": "IOP (intensive outpatient)",
+    "outpatient": "Outpatient",
     None: INSUFFICIENT,
 }
-_RANK: dict[str | None, int] = {None: 0, "outpatient": 1, "iop": 2, "inpatient": 3}
+_RANK: Final[dict[str | None, int]] = {
+    None: 0,
+    "outpatient": 1,
+    "iop": 2,
+    "inpatient": 3,
+}
 
 
 def level_label(level: str | None) -> str:
@@ -88,57 +109,185 @@ class ImpactPreview:
         return tuple(rows)
 
 
-def impact_preview(*, draft: rules.Criteria, sample_size: int = 20) -> ImpactPreview:
+@dataclass(frozen=True)
+class _Chunk:
+    ids: list[int]
+    texts: list[str]
+    stored: list[str | None]
+
+
+def impact_preview(
+    *,
+    draft: rules.Criteria,
+    sample_size: int = 20,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImpactPreview:
     """Re-evaluate every submitted assessment under `draft`; count level changes.
 
-    1. Stream (id, answers as text, client reference, stored level) in chunks with
-       one query: no per-row queries, bounded memory (a server-side cursor on
-       PostgreSQL).
-    2. Identical answers are decoded, validated and evaluated once: the stored
-       text is the cache key (PostgreSQL prints jsonb canonically).
-    3. Answers that no longer pass validation are counted in `invalid`, not
-       guessed at.
+    1. Stream (id, answers as JSON text, stored level) in chunks from one query
+       (a server-side cursor on PostgreSQL): no per-row queries, bounded memory.
+    2. Evaluate each chunk: decode, validate with `rules.answers_from_dict`,
+       `rules.evaluate`. Identical answers texts are evaluated once. With several
+       chunks, chunks go to worker processes (`workers`, default: CPU count up
+       to `MAX_WORKERS`); the rules are pure, so this changes no result.
+    3. Count (stored level, draft level) for the changed ones; answers that no
+       longer validate are counted in `invalid`, never guessed at.
+    4. The sample: the first `sample_size` changed assessments by id, with their
+       client references (one more query).
     """
+    from django.db import transaction
+
     started = time.perf_counter()
-    rows = (
-        Assessment.objects.filter(
-            status=Assessment.Status.SUBMITTED, recommendation__isnull=False
-        )
-        .order_by("pk")
-        .annotate(answers_text=Cast("answers", TextField()))
-        .values_list("pk", "answers_text", "client__reference", "recommendation__level")
-    )
-    evaluate = rules.evaluate
-    parse = rules.answers_from_dict
-    cache: dict[str, str | rules.AnswersError | None] = {}
+    if workers is None:
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
     counts: Counter[tuple[str | None, str | None]] = Counter()
-    sample: list[ImpactSample] = []
+    changed: list[tuple[int, str | None, str | None]] = []
     examined = invalid = 0
-    for pk, text, reference, stored in rows.iterator(chunk_size=CHUNK_SIZE):
-        examined += 1
-        try:
-            outcome = cache[text]
-        except KeyError:
-            try:
-                level = evaluate(parse(json.loads(text)), draft).level
-                outcome = None if level is None else level.slug
-            except rules.AnswersError as exc:
-                outcome = exc
-            if len(cache) >= CACHE_MAX:
-                cache.clear()
-            cache[text] = outcome
-        if isinstance(outcome, rules.AnswersError):
-            invalid += 1
-            continue
-        if outcome != stored:
-            counts[(stored, outcome)] += 1
-            if len(sample) < sample_size:
-                sample.append(ImpactSample(pk, reference, stored, outcome))
+    # One snapshot, and on PostgreSQL a plain (not WITH HOLD) server-side cursor.
+    with transaction.atomic():
+        for chunk, outcomes in _evaluate_chunks(
+            _chunks(chunk_size), draft=draft, workers=workers
+        ):
+            examined += len(chunk.ids)
+            for pk, before, after in zip(
+                chunk.ids, chunk.stored, outcomes, strict=True
+            ):
+                if after == INVALID:
+                    invalid += 1
+                elif after != before:
+                    counts[(before, after)] += 1
+                    changed.append((pk, before, after))
+        changed.sort()
+        sample = _with_references(changed[:sample_size])
     return ImpactPreview(
         criteria=draft,
         examined=examined,
         counts=dict(counts),
-        sample=tuple(sample),
+        sample=sample,
         invalid=invalid,
         seconds=time.perf_counter() - started,
+    )
+
+
+def evaluate_texts(
+    texts: Iterable[str],
+    draft: rules.Criteria,
+    memo: dict[str, str | None] | None = None,
+) -> list[str | None]:
+    """Level slug (or None, or `INVALID`) of each answers JSON text under `draft`.
+
+    Standard library and `rules` only: this is what worker processes run.
+    """
+    memo = {} if memo is None else memo
+    evaluate, parse, loads = rules.evaluate, rules.answers_from_dict, json.loads
+    outcomes: list[str | None] = []
+    for text in texts:
+        try:
+            outcome = memo[text]
+        except KeyError:
+            try:
+                level = evaluate(parse(loads(text)), draft).level
+                outcome = None if level is None else level.slug
+            except rules.AnswersError:
+                outcome = INVALID
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
+            memo[text] = outcome
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _chunks(chunk_size: int) -> Iterator[_Chunk]:
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from intake.models import Assessment
+
+    rows = (
+        Assessment.objects.filter(
+            status=Assessment.Status.SUBMITTED, recommendation__isnull=False
+        )
+        # The JSON text as stored: decoded (once per distinct text) by the
+        # evaluating process, not by the one reading the database.
+        .annotate(answers_text=Cast("answers", TextField()))
+        .values_list("pk", "answers_text", "recommendation__level")
+        # No ORDER BY: sorting 100k wide rows costs more than sorting the few
+        # changed ids afterwards.
+        .order_by()
+    )
+    chunk = _Chunk([], [], [])
+    for pk, text, stored in rows.iterator(chunk_size=chunk_size):
+        chunk.ids.append(pk)
+        chunk.texts.append(text)
+        chunk.stored.append(stored)
+        if len(chunk.ids) >= chunk_size:
+            yield chunk
+            chunk = _Chunk([], [], [])
+    if chunk.ids:
+        yield chunk
+
+
+def _evaluate_chunks(
+    chunks: Iterator[_Chunk], *, draft: rules.Criteria, workers: int
+) -> Iterator[tuple[_Chunk, list[str | None]]]:
+    """(chunk, outcomes) in order; in worker processes when there are enough.
+
+    If the worker processes cannot run (a broken pool), the remaining chunks are
+    evaluated in this process: slower, same result.
+    """
+    head = [chunk for _, chunk in zip(range(PARALLEL_MIN_CHUNKS), chunks, strict=False)]
+    if workers <= 1 or len(head) < PARALLEL_MIN_CHUNKS:
+        memo: dict[str, str | None] = {}
+        for chunk in chain(head, chunks):
+            yield chunk, evaluate_texts(chunk.texts, draft, memo)
+        return
+    # "spawn": a fresh interpreter that imports only this module and the rules;
+    # forking a web server process (threads, open connections) is not safe.
+    context = multiprocessing.get_context("spawn")
+    broken = False
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[_Chunk, Future[list[str | None]] | None]] = deque()
+        for chunk in chain(head, chunks):
+            future = None
+            if not broken:
+                try:
+                    future = pool.submit(evaluate_texts, chunk.texts, draft)
+                except BrokenProcessPool:
+                    broken = True
+            pending.append((chunk, future))
+            # Bound the memory of queued chunks.
+            while pending and (broken or len(pending) > 2 * workers):
+                yield _finish(*pending.popleft(), draft=draft)
+        while pending:
+            yield _finish(*pending.popleft(), draft=draft)
+
+
+def _finish(
+    chunk: _Chunk,
+    future: Future[list[str | None]] | None,
+    *,
+    draft: rules.Criteria,
+) -> tuple[_Chunk, list[str | None]]:
+    if future is not None:
+        try:
+            return chunk, future.result()
+        except BrokenProcessPool:
+            logger.warning("impact preview: worker processes failed; continuing here")
+    return chunk, evaluate_texts(chunk.texts, draft)
+
+
+def _with_references(
+    changed: list[tuple[int, str | None, str | None]],
+) -> tuple[ImpactSample, ...]:
+    from intake.models import Assessment
+
+    references = dict(
+        Assessment.objects.filter(pk__in=[pk for pk, _, _ in changed]).values_list(
+            "pk", "client__reference"
+        )
+    )
+    return tuple(
+        ImpactSample(pk, references.get(pk, ""), before, after)
+        for pk, before, after in changed
     )

@@ -56,11 +56,6 @@ class SweepResult:
         return asdict(self)
 
 
-def review_reminder_url(review: ProgressReview) -> str:
-    """Site-relative link to the review in the due list (works for any clinician)."""
-    return f"{reverse('levelofcare:reviews_due')}?review={review.pk}#review-{review.pk}"
-
-
 def reminders_sweep(
     *, now: datetime | None = None, batch_size: int = 500
 ) -> SweepResult:
@@ -101,7 +96,7 @@ def reminders_sweep(
     return result
 
 
-def _sweep(*, kind: str, due: Q, now: datetime, batch_size: int) -> int:
+def _sweep(*, kind: Notification.Kind, due: Q, now: datetime, batch_size: int) -> int:
     field = SENT_FIELD[kind]
     pending = ProgressReview.objects.filter(
         due, status=ProgressReview.Status.SCHEDULED, **{f"{field}__isnull": True}
@@ -130,27 +125,31 @@ def _sweep(*, kind: str, due: Q, now: datetime, batch_size: int) -> int:
 def _remind_batch(
     candidates: QuerySet[ProgressReview],
     *,
-    kind: str,
+    kind: Notification.Kind,
     field: str,
     now: datetime,
     escalate_to: Sequence[Any],
 ) -> int:
     with transaction.atomic():
         won = _claim(candidates, field=field, now=now)
-        reviews = (
+        # Only the columns a reminder may carry: never names or dates of birth.
+        rows = (
             ProgressReview.objects.filter(pk__in=won)
-            .select_related("placement__client", "assigned_to")
             .order_by("pk")
+            .values_list("pk", "due_at", "placement__client__reference", "assigned_to")
         )
+        assignees = get_user_model().objects.in_bulk({row[3] for row in rows})
+        # The due list narrowed to one review: reachable by any clinician.
+        due_path = reverse("levelofcare:reviews_due")
         notifications: list[Notification] = []
         emails: list[tuple[str, str, str, list[str]]] = []
-        for review in reviews:
-            subject = SUBJECTS[kind].format(reference=review.placement.client.reference)
-            url = review_reminder_url(review)
-            assignee = review.assigned_to
+        for pk, due_at, reference, assignee_id in rows:
+            subject = SUBJECTS[kind].format(reference=reference)
+            url = f"{due_path}?review={pk}#review-{pk}"
+            assignee = assignees[assignee_id]
             body = EMAIL_BODY.format(
                 subject=subject,
-                due=review.due_at.astimezone(UTC),
+                due=due_at.astimezone(UTC),
                 assignee=assignee.get_full_name() or assignee.get_username(),
                 link=settings.SITE_URL + url,
             )
@@ -158,9 +157,9 @@ def _remind_batch(
             for user in recipients.values():
                 notifications.append(
                     Notification(
-                        user=user,
+                        user_id=user.pk,
                         kind=kind,
-                        review=review,
+                        review_id=pk,
                         text=subject,
                         url=url,
                         created_at=now,

@@ -24,10 +24,10 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum, IntEnum
 from functools import lru_cache
-from typing import Final, Literal, NoReturn
+from typing import Any, Final, Literal, NoReturn, TypeVar
 
 __all__ = [
     "ANSWER_KEYS",
@@ -411,368 +411,7 @@ def cssrs_risk(c: Cssrs) -> CssrsRisk:
     )
 
 
-# ------------------------------------------------------------------------ the rules
-
-# Enum member lookups are slow in Python 3.11; the hot path uses these names.
-_INPATIENT: Final = Level.INPATIENT
-_IOP: Final = Level.IOP
-_OUTPATIENT: Final = Level.OUTPATIENT
-
-
-@dataclass(slots=True)
-class Facts:
-    """What the rules read: the answers plus scores computed once per evaluation.
-
-    `cssrs_floor` is the lowest C-SSRS risk the answered questions allow (`None`
-    when the screener is unanswered), so a rule fires only on what is known.
-    """
-
-    answers: Answers
-    phq9: Phq9Score | None
-    gad7: Gad7Score | None
-    cssrs_floor: CssrsRisk | None
-
-
-Rule = Callable[[Facts, Criteria], Reason | None]
-
-# Reasons are immutable and depend on a few numbers, so each distinct one is built
-# once and shared between evaluations (see ReasonValues).
-_REASONS: dict[tuple[object, ...], Reason] = {}
-_REASONS_MAX: Final = 16_384
-
-
-def _reason(key: tuple[object, ...], build: Callable[[], Reason]) -> Reason:
-    reason = _REASONS.get(key)
-    if reason is None:
-        if len(_REASONS) >= _REASONS_MAX:
-            _REASONS.clear()
-        reason = _REASONS[key] = build()
-    return reason
-
-
-def cssrs_high_risk(facts: Facts, criteria: Criteria) -> Reason | None:
-    """C-SSRS screener: intent, plan, or suicidal behaviour in the past 3 months."""
-    c = facts.answers.cssrs
-    if facts.cssrs_floor != "high" or not isinstance(c, Cssrs):
-        return None
-    key = ("RISK_CSSRS_HIGH", c.intent, c.plan, c.behavior_past_3_months)
-    return _reason(
-        key,
-        lambda: Reason(
-            "RISK_CSSRS_HIGH",
-            _INPATIENT,
-            "High suicide risk on the C-SSRS screener (suicidal intent, a plan, or "
-            "suicidal behaviour in the past 3 months).",
-            {
-                "cssrs_risk": "high",
-                "intent": c.intent,
-                "plan": c.plan,
-                "behavior_past_3_months": c.behavior_past_3_months,
-            },
-        ),
-    )
-
-
-_HARM_OTHERS_INTENT: Final = Reason(
-    "RISK_HARM_OTHERS_INTENT",
-    _INPATIENT,
-    "Intent to harm others.",
-    {"harm_to_others": "intent"},
-)
-
-
-def harm_to_others_intent(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Seed text: risk of harming others."""
-    if facts.answers.harm_to_others != "intent":
-        return None
-    return _HARM_OTHERS_INTENT
-
-
-_IMPAIRED_JUDGEMENT: Final = Reason(
-    "IMPAIRED_JUDGEMENT",
-    _INPATIENT,
-    "Serious illness with impaired judgement (e.g. psychosis, mania or severe "
-    "disorganisation).",
-    {"impaired_judgement": True},
-)
-
-
-def impaired_judgement(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Seed text: serious illness with impaired judgement (psychosis, mania)."""
-    if facts.answers.impaired_judgement is not True:
-        return None
-    return _IMPAIRED_JUDGEMENT
-
-
-_CANNOT_CARE_FOR_SELF: Final = Reason(
-    "CANNOT_CARE_FOR_SELF",
-    _INPATIENT,
-    "Unable to care for self or to live safely at home.",
-    {"can_care_for_self": False},
-)
-
-
-def cannot_care_for_self(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Seed text: unable to live safely at home or care for self."""
-    if facts.answers.can_care_for_self is not False:
-        return None
-    return _CANNOT_CARE_FOR_SELF
-
-
-_MEDICAL_DETOX: Final = Reason(
-    "MEDICAL_DETOX",
-    _INPATIENT,
-    "Needs medically supervised detox.",
-    {"needs_medical_detox": True},
-)
-
-
-def medical_detox(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Seed text: need for medical detox."""
-    if facts.answers.needs_medical_detox is not True:
-        return None
-    return _MEDICAL_DETOX
-
-
-_MEDICAL_MONITORING_24H: Final = Reason(
-    "MEDICAL_MONITORING_24H",
-    _INPATIENT,
-    "Needs 24-hour medical monitoring.",
-    {"needs_24h_medical_monitoring": True},
-)
-
-
-def medical_monitoring_24h(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Seed text: need for 24-hour medical monitoring."""
-    if facts.answers.needs_24h_medical_monitoring is not True:
-        return None
-    return _MEDICAL_MONITORING_24H
-
-
-def cssrs_moderate_risk(facts: Facts, criteria: Criteria) -> Reason | None:
-    """C-SSRS screener: a method, or suicidal behaviour ever but not recently."""
-    c = facts.answers.cssrs
-    if facts.cssrs_floor != "moderate" or not isinstance(c, Cssrs):
-        return None
-    key = ("RISK_CSSRS_MODERATE", c.method, c.behavior_ever, c.behavior_past_3_months)
-    return _reason(
-        key,
-        lambda: Reason(
-            "RISK_CSSRS_MODERATE",
-            _IOP,
-            "Moderate suicide risk on the C-SSRS screener (thought about a method, "
-            "or suicidal behaviour in the past).",
-            {
-                "cssrs_risk": "moderate",
-                "method": c.method,
-                "behavior_ever": c.behavior_ever,
-                "behavior_past_3_months": c.behavior_past_3_months,
-            },
-        ),
-    )
-
-
-_HARM_OTHERS_THOUGHTS: Final = Reason(
-    "RISK_HARM_OTHERS_THOUGHTS",
-    _IOP,
-    "Thoughts of harming others (without intent).",
-    {"harm_to_others": "thoughts"},
-)
-
-
-def harm_to_others_thoughts(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Thoughts (without intent) of harming others."""
-    if facts.answers.harm_to_others != "thoughts":
-        return None
-    return _HARM_OTHERS_THOUGHTS
-
-
-def phq9_iop(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Moderately severe depressive symptoms: PHQ-9 total at or above the cut."""
-    score = facts.phq9
-    cut = criteria.phq9_iop_min
-    if score is None or score.total < cut:
-        return None
-    return _reason(
-        ("PHQ9_IOP", score.total, cut),
-        lambda: Reason(
-            "PHQ9_IOP",
-            _IOP,
-            f"PHQ-9 total {score.total} ({score.band.replace('_', ' ')}) is at or "
-            f"above the IOP threshold of {cut}.",
-            {"phq9_total": score.total, "threshold": cut},
-        ),
-    )
-
-
-def gad7_iop(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Severe anxiety symptoms: GAD-7 total at or above the cut."""
-    score = facts.gad7
-    cut = criteria.gad7_iop_min
-    if score is None or score.total < cut:
-        return None
-    return _reason(
-        ("GAD7_IOP", score.total, cut),
-        lambda: Reason(
-            "GAD7_IOP",
-            _IOP,
-            f"GAD-7 total {score.total} ({score.band}) is at or above the IOP "
-            f"threshold of {cut}.",
-            {"gad7_total": score.total, "threshold": cut},
-        ),
-    )
-
-
-def persistent_symptoms(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Moderate symptoms persisting despite weeks of weekly outpatient therapy."""
-    weeks = facts.answers.weeks_weekly_therapy_without_improvement
-    min_weeks = criteria.persistent_weeks_min
-    if not isinstance(weeks, int) or weeks < min_weeks:
-        return None
-    cut = criteria.moderate_min
-    phq9 = None if facts.phq9 is None else facts.phq9.total
-    gad7 = None if facts.gad7 is None else facts.gad7.total
-    if not ((phq9 is not None and phq9 >= cut) or (gad7 is not None and gad7 >= cut)):
-        return None
-
-    def build() -> Reason:
-        totals = " and ".join(
-            f"{name} {total}"
-            for name, total in (("PHQ-9", phq9), ("GAD-7", gad7))
-            if total is not None and total >= cut
-        )
-        return Reason(
-            "PERSISTENT_SYMPTOMS",
-            _IOP,
-            f"Symptoms at or above the moderate cut of {cut} ({totals}) after "
-            f"{weeks} weeks of weekly therapy without improvement (threshold "
-            f"{min_weeks} weeks).",
-            {
-                "phq9_total": phq9,
-                "gad7_total": gad7,
-                "moderate_min": cut,
-                "weeks": weeks,
-                "persistent_weeks_min": min_weeks,
-            },
-        )
-
-    return _reason(("PERSISTENT_SYMPTOMS", phq9, gad7, cut, weeks, min_weeks), build)
-
-
-def step_down_after_discharge(facts: Facts, criteria: Criteria) -> Reason | None:
-    """Step-down after an inpatient stay, within the window (inclusive)."""
-    days = facts.answers.discharged_inpatient_days_ago
-    window = criteria.stepdown_window_days
-    if not isinstance(days, int) or days > window:
-        return None
-    return _reason(
-        ("STEP_DOWN_AFTER_DISCHARGE", days, window),
-        lambda: Reason(
-            "STEP_DOWN_AFTER_DISCHARGE",
-            _IOP,
-            f"Discharged from inpatient care {days} days ago, within the "
-            f"{window}-day step-down window.",
-            {"days_since_discharge": days, "window_days": window},
-        ),
-    )
-
-
-INPATIENT_RULES: Final[tuple[Rule, ...]] = (
-    cssrs_high_risk,
-    harm_to_others_intent,
-    impaired_judgement,
-    cannot_care_for_self,
-    medical_detox,
-    medical_monitoring_24h,
-)
-IOP_RULES: Final[tuple[Rule, ...]] = (
-    cssrs_moderate_risk,
-    harm_to_others_thoughts,
-    phq9_iop,
-    gad7_iop,
-    persistent_symptoms,
-    step_down_after_discharge,
-)
-
-
-def iop_without_safe_housing(
-    facts: Facts, iop_reasons: Sequence[Reason]
-) -> Reason | None:
-    """IOP needs a safe home: an IOP indication without safe housing is inpatient."""
-    if not iop_reasons or facts.answers.safe_housing is not False:
-        return None
-    codes = tuple(r.code for r in iop_reasons)
-    return _reason(
-        ("IOP_WITHOUT_SAFE_HOUSING", codes),
-        lambda: Reason(
-            "IOP_WITHOUT_SAFE_HOUSING",
-            _INPATIENT,
-            "IOP is indicated but there is no safe housing, and IOP needs a safe home.",
-            {"safe_housing": False, "iop_reasons": list(codes)},
-        ),
-    )
-
-
-def outpatient_no_higher_criteria(facts: Facts, cssrs_risk: CssrsRisk | None) -> Reason:
-    """The supporting reason for outpatient: no inpatient or IOP criterion applies."""
-    phq9 = None if facts.phq9 is None else facts.phq9.total
-    gad7 = None if facts.gad7 is None else facts.gad7.total
-    return _reason(
-        ("OUTPATIENT_NO_HIGHER_CRITERIA", phq9, gad7, cssrs_risk),
-        lambda: Reason(
-            "OUTPATIENT_NO_HIGHER_CRITERIA",
-            _OUTPATIENT,
-            "No inpatient or IOP criterion applies: outpatient care (mild symptoms "
-            "or maintenance).",
-            {"phq9_total": phq9, "gad7_total": gad7, "cssrs_risk": cssrs_risk},
-        ),
-    )
-
-
-NOTE_IOP_SCHEDULE: Final = Note(
-    "NOTE_IOP_SCHEDULE",
-    "Cannot attend 3 or more days a week: consider an evening or virtual IOP schedule.",
-)
-NOTE_SAFETY_PLAN: Final = Note(
-    "NOTE_SAFETY_PLAN",
-    "Low suicide risk on the C-SSRS screener: a safety plan is recommended.",
-)
-NOTE_SUPPORT: Final = Note(
-    "NOTE_SUPPORT",
-    "No support at home: involve family or other supports, or refer to social work.",
-)
-NOTE_PHQ9_ITEM9: Final = Note(
-    "NOTE_PHQ9_ITEM9",
-    "PHQ-9 item 9: thoughts of death or self-harm reported; the C-SSRS screener is "
-    "required.",
-)
-NOTE_NO_SAFE_HOUSING: Final = Note(
-    "NOTE_NO_SAFE_HOUSING",
-    "No safe housing: address housing (e.g. a social work referral).",
-)
-
-
-def _notes(facts: Facts, iop_indicated: bool, level: Level | None) -> tuple[Note, ...]:
-    """Notes in a fixed order. They never change the level.
-
-    The IOP schedule note is for an IOP indication that is not already inpatient.
-    """
-    a = facts.answers
-    notes: list[Note] = []
-    if iop_indicated and level is not _INPATIENT and a.can_attend_3_days_week is False:
-        notes.append(NOTE_IOP_SCHEDULE)
-    if facts.cssrs_floor == "low":
-        notes.append(NOTE_SAFETY_PLAN)
-    if a.support_at_home is False:
-        notes.append(NOTE_SUPPORT)
-    if facts.phq9 is not None and facts.phq9.item9_positive:
-        notes.append(NOTE_PHQ9_ITEM9)
-    if a.safe_housing is False and not iop_indicated:
-        notes.append(NOTE_NO_SAFE_HOUSING)
-    return tuple(notes) if notes else ()
-
-
-# ------------------------------------------------------------- missing information
+# ------------------------------------------------------- what a screener allows
 #
 # The level depends on the answers only through five facts, each an OR over the
 # answers (see _level_of_state):
@@ -782,8 +421,8 @@ def _notes(facts: Facts, iop_indicated: bool, level: Level | None) -> tuple[Note
 # Each answer maps to a set of such bits, so for an unanswered question we can list
 # every state the other unanswered questions can reach and check whether changing
 # the question's answer changes the level in any of them. That is exactly "some
-# completion of the unanswered questions under which this answer matters". The
-# result depends on few inputs and is memoised.
+# completion of the unanswered questions under which this answer matters" (see
+# _relevant_missing). The result depends on few inputs and is memoised.
 
 _A: Final = 1
 _I0: Final = 2
@@ -792,32 +431,12 @@ _WK: Final = 8
 _NS: Final = 16
 
 
-def _level_of_state(state: int) -> Level:
-    iop = bool(state & _I0) or (bool(state & _MOD) and bool(state & _WK))
-    if state & _A or (iop and state & _NS):
-        return Level.INPATIENT
-    return Level.IOP if iop else Level.OUTPATIENT
-
-
-_LEVEL_OF_STATE: Final = tuple(_level_of_state(s) for s in range(32))
 _RISK_STATE: Final[Mapping[str, int]] = {
     "none": 0,
     "low": 0,
     "moderate": _I0,
     "high": _A | _I0,
 }
-
-_OPEN_CSSRS: Final = 1 << 0
-_OPEN_HARM: Final = 1 << 1
-_OPEN_PHQ9: Final = 1 << 2
-_OPEN_GAD7: Final = 1 << 3
-_OPEN_IMPAIRED: Final = 1 << 4
-_OPEN_CARE: Final = 1 << 5
-_OPEN_SAFE_HOUSING: Final = 1 << 6
-_OPEN_DETOX: Final = 1 << 7
-_OPEN_MONITORING: Final = 1 << 8
-_OPEN_DAYS: Final = 1 << 9
-_OPEN_WEEKS: Final = 1 << 10
 
 _Flips = tuple[tuple[str, frozenset[tuple[int, int]]], ...]
 
@@ -826,15 +445,18 @@ _Flips = tuple[tuple[str, frozenset[tuple[int, int]]], ...]
 class _CssrsInfo:
     """What a (possibly partial) screener allows, over all ways to finish it."""
 
+    ident: int  # unique per analysis: a cheap key for the Facts memo
     answers: tuple[bool | None, ...]  # the screener's answers, in question order
     floor: CssrsRisk
     settled: CssrsRisk | None  # the risk, if every completion gives the same one
     unanswered: bool  # no question answered at all: the whole screener is missing
     states: frozenset[int]  # the level facts (_A/_I0) it can still produce
+    varies: bool  # more than one state: an open question may change the level
     flips: _Flips  # per open question: state pairs that answering it can switch
 
 
 _CSSRS_INFO: dict[tuple[bool | None, ...], _CssrsInfo] = {}
+_CSSRS_IDENTS: Final = itertools.count()
 
 
 def _cssrs_info(c: Cssrs) -> _CssrsInfo:
@@ -892,13 +514,473 @@ def _analyse_cssrs(c: Cssrs) -> _CssrsInfo:
                 if pair[0] != pair[1]:
                     pairs[q].add(pair)
     return _CssrsInfo(
+        ident=next(_CSSRS_IDENTS),
         answers=tuple(known[q] for q in CSSRS_QUESTIONS),
         floor=cssrs_risk(c),
         settled=next(iter(risks)) if len(risks) == 1 else None,
         unanswered=all(v is None for v in known.values()),
         states=frozenset(_RISK_STATE[r] for r in risks),
+        varies=len({_RISK_STATE[r] for r in risks}) > 1,
         flips=tuple((f"cssrs.{q}", frozenset(pairs[q])) for q in open_questions),
     )
+
+
+# -------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules know beyond the raw answers: scores and C-SSRS triage.
+
+    They depend only on the PHQ-9 total and item 9, the GAD-7 total and the
+    screener's answers, so each distinct combination is computed once and shared.
+    `cssrs_floor` is the lowest C-SSRS risk the answered questions allow (`None`
+    when the screener is unanswered): a rule fires only on what is known.
+    """
+
+    phq9: Phq9Score | None
+    gad7: Gad7Score | None
+    cssrs_floor: CssrsRisk | None
+    scores: Scores
+    safety_notes: tuple[Note, ...]  # the notes that depend on these facts only
+    outpatient: Reason  # the outpatient reason depends on these facts only
+
+
+_FACTS: dict[tuple[int, int, int], Facts] = {}
+_FACTS_MAX: Final = 16_384
+
+
+def _new_facts(key: tuple[int, int, int], info: _CssrsInfo | None) -> Facts:
+    """Build and memoise the Facts for key (PHQ-9 index, GAD-7 total, screener)."""
+    phq9_index, gad7_index, _ = key
+    phq9 = None if phq9_index < 0 else _PHQ9_SCORES[phq9_index]
+    gad7 = None if gad7_index < 0 else _GAD7_SCORES[gad7_index]
+    floor = None if info is None or info.unanswered else info.floor
+    settled = None if info is None else info.settled
+    safety_notes = tuple(
+        note
+        for note, applies in (
+            (NOTE_SAFETY_PLAN, floor == "low"),
+            (NOTE_PHQ9_ITEM9, phq9 is not None and phq9.item9_positive),
+        )
+        if applies
+    )
+    outpatient = outpatient_no_higher_criteria(
+        None if phq9 is None else phq9.total,
+        None if gad7 is None else gad7.total,
+        settled,
+    )
+    facts = Facts(
+        phq9, gad7, floor, Scores(phq9, gad7, settled), safety_notes, outpatient
+    )
+    if len(_FACTS) >= _FACTS_MAX:
+        _FACTS.clear()
+    _FACTS[key] = facts
+    return facts
+
+
+# ------------------------------------------------------------------------ the rules
+
+# Enum member lookups are slow in Python 3.11; the hot path uses these names.
+_INPATIENT: Final = Level.INPATIENT
+_IOP: Final = Level.IOP
+_OUTPATIENT: Final = Level.OUTPATIENT
+
+Rule = Callable[[Answers, Facts, Criteria], Reason | None]
+"""A rule: the answers, their facts and the thresholds in; a Reason if it fires."""
+
+# Reasons are immutable and depend on a few values, so each distinct one is built
+# once (lru_cache) and shared between evaluations; see ReasonValues.
+_reason_cache: Final = lru_cache(maxsize=4_096)
+
+
+@_reason_cache
+def _cssrs_high_reason(
+    intent: bool | None, plan: bool | None, recent: bool | None
+) -> Reason:
+    return Reason(
+        "RISK_CSSRS_HIGH",
+        _INPATIENT,
+        "High suicide risk on the C-SSRS screener (suicidal intent, a plan, or "
+        "suicidal behaviour in the past 3 months).",
+        {
+            "cssrs_risk": "high",
+            "intent": intent,
+            "plan": plan,
+            "behavior_past_3_months": recent,
+        },
+    )
+
+
+def cssrs_high_risk(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """C-SSRS screener: intent, plan, or suicidal behaviour in the past 3 months."""
+    c = answers.cssrs
+    if facts.cssrs_floor != "high" or not isinstance(c, Cssrs):
+        return None
+    return _cssrs_high_reason(c.intent, c.plan, c.behavior_past_3_months)
+
+
+_HARM_OTHERS_INTENT: Final = Reason(
+    "RISK_HARM_OTHERS_INTENT",
+    _INPATIENT,
+    "Intent to harm others.",
+    {"harm_to_others": "intent"},
+)
+
+
+def harm_to_others_intent(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Seed text: risk of harming others."""
+    if answers.harm_to_others != "intent":
+        return None
+    return _HARM_OTHERS_INTENT
+
+
+_IMPAIRED_JUDGEMENT: Final = Reason(
+    "IMPAIRED_JUDGEMENT",
+    _INPATIENT,
+    "Serious illness with impaired judgement (e.g. psychosis, mania or severe "
+    "disorganisation).",
+    {"impaired_judgement": True},
+)
+
+
+def impaired_judgement(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Seed text: serious illness with impaired judgement (psychosis, mania)."""
+    if answers.impaired_judgement is not True:
+        return None
+    return _IMPAIRED_JUDGEMENT
+
+
+_CANNOT_CARE_FOR_SELF: Final = Reason(
+    "CANNOT_CARE_FOR_SELF",
+    _INPATIENT,
+    "Unable to care for self or to live safely at home.",
+    {"can_care_for_self": False},
+)
+
+
+def cannot_care_for_self(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Seed text: unable to live safely at home or care for self."""
+    if answers.can_care_for_self is not False:
+        return None
+    return _CANNOT_CARE_FOR_SELF
+
+
+_MEDICAL_DETOX: Final = Reason(
+    "MEDICAL_DETOX",
+    _INPATIENT,
+    "Needs medically supervised detox.",
+    {"needs_medical_detox": True},
+)
+
+
+def medical_detox(answers: Answers, facts: Facts, criteria: Criteria) -> Reason | None:
+    """Seed text: need for medical detox."""
+    if answers.needs_medical_detox is not True:
+        return None
+    return _MEDICAL_DETOX
+
+
+_MEDICAL_MONITORING_24H: Final = Reason(
+    "MEDICAL_MONITORING_24H",
+    _INPATIENT,
+    "Needs 24-hour medical monitoring.",
+    {"needs_24h_medical_monitoring": True},
+)
+
+
+def medical_monitoring_24h(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Seed text: need for 24-hour medical monitoring."""
+    if answers.needs_24h_medical_monitoring is not True:
+        return None
+    return _MEDICAL_MONITORING_24H
+
+
+@_reason_cache
+def _cssrs_moderate_reason(
+    method: bool | None, ever: bool | None, recent: bool | None
+) -> Reason:
+    return Reason(
+        "RISK_CSSRS_MODERATE",
+        _IOP,
+        "Moderate suicide risk on the C-SSRS screener (thought about a method, "
+        "or suicidal behaviour in the past).",
+        {
+            "cssrs_risk": "moderate",
+            "method": method,
+            "behavior_ever": ever,
+            "behavior_past_3_months": recent,
+        },
+    )
+
+
+def cssrs_moderate_risk(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """C-SSRS screener: a method, or suicidal behaviour ever but not recently."""
+    c = answers.cssrs
+    if facts.cssrs_floor != "moderate" or not isinstance(c, Cssrs):
+        return None
+    return _cssrs_moderate_reason(c.method, c.behavior_ever, c.behavior_past_3_months)
+
+
+_HARM_OTHERS_THOUGHTS: Final = Reason(
+    "RISK_HARM_OTHERS_THOUGHTS",
+    _IOP,
+    "Thoughts of harming others (without intent).",
+    {"harm_to_others": "thoughts"},
+)
+
+
+def harm_to_others_thoughts(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Thoughts (without intent) of harming others."""
+    if answers.harm_to_others != "thoughts":
+        return None
+    return _HARM_OTHERS_THOUGHTS
+
+
+@_reason_cache
+def _phq9_reason(total: int, cut: int) -> Reason:
+    band = _PHQ9_BANDS[total].replace("_", " ")
+    return Reason(
+        "PHQ9_IOP",
+        _IOP,
+        f"PHQ-9 total {total} ({band}) is at or above the IOP threshold of {cut}.",
+        {"phq9_total": total, "threshold": cut},
+    )
+
+
+def phq9_iop(answers: Answers, facts: Facts, criteria: Criteria) -> Reason | None:
+    """Moderately severe depressive symptoms: PHQ-9 total at or above the cut."""
+    score = facts.phq9
+    if score is None or score.total < criteria.phq9_iop_min:
+        return None
+    return _phq9_reason(score.total, criteria.phq9_iop_min)
+
+
+@_reason_cache
+def _gad7_reason(total: int, cut: int) -> Reason:
+    return Reason(
+        "GAD7_IOP",
+        _IOP,
+        f"GAD-7 total {total} ({_GAD7_BANDS[total]}) is at or above the IOP "
+        f"threshold of {cut}.",
+        {"gad7_total": total, "threshold": cut},
+    )
+
+
+def gad7_iop(answers: Answers, facts: Facts, criteria: Criteria) -> Reason | None:
+    """Severe anxiety symptoms: GAD-7 total at or above the cut."""
+    score = facts.gad7
+    if score is None or score.total < criteria.gad7_iop_min:
+        return None
+    return _gad7_reason(score.total, criteria.gad7_iop_min)
+
+
+@_reason_cache
+def _persistent_reason(
+    phq9: int | None, gad7: int | None, cut: int, weeks: int, min_weeks: int
+) -> Reason:
+    totals = " and ".join(
+        f"{name} {total}"
+        for name, total in (("PHQ-9", phq9), ("GAD-7", gad7))
+        if total is not None and total >= cut
+    )
+    return Reason(
+        "PERSISTENT_SYMPTOMS",
+        _IOP,
+        f"Symptoms at or above the moderate cut of {cut} ({totals}) after {weeks} "
+        f"weeks of weekly therapy without improvement (threshold {min_weeks} "
+        "weeks).",
+        {
+            "phq9_total": phq9,
+            "gad7_total": gad7,
+            "moderate_min": cut,
+            "weeks": weeks,
+            "persistent_weeks_min": min_weeks,
+        },
+    )
+
+
+def persistent_symptoms(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Moderate symptoms persisting despite weeks of weekly outpatient therapy."""
+    weeks = answers.weeks_weekly_therapy_without_improvement
+    if weeks is None or weeks is MISSING or weeks < criteria.persistent_weeks_min:
+        return None
+    cut = criteria.moderate_min
+    phq9 = None if facts.phq9 is None else facts.phq9.total
+    gad7 = None if facts.gad7 is None else facts.gad7.total
+    if not ((phq9 is not None and phq9 >= cut) or (gad7 is not None and gad7 >= cut)):
+        return None
+    return _persistent_reason(phq9, gad7, cut, weeks, criteria.persistent_weeks_min)
+
+
+@_reason_cache
+def _step_down_reason(days: int, window: int) -> Reason:
+    return Reason(
+        "STEP_DOWN_AFTER_DISCHARGE",
+        _IOP,
+        f"Discharged from inpatient care {days} days ago, within the {window}-day "
+        "step-down window.",
+        {"days_since_discharge": days, "window_days": window},
+    )
+
+
+def step_down_after_discharge(
+    answers: Answers, facts: Facts, criteria: Criteria
+) -> Reason | None:
+    """Step-down after an inpatient stay, within the window (inclusive)."""
+    days = answers.discharged_inpatient_days_ago
+    if days is None or days is MISSING or days > criteria.stepdown_window_days:
+        return None
+    return _step_down_reason(days, criteria.stepdown_window_days)
+
+
+INPATIENT_RULES: Final[tuple[Rule, ...]] = (
+    cssrs_high_risk,
+    harm_to_others_intent,
+    impaired_judgement,
+    cannot_care_for_self,
+    medical_detox,
+    medical_monitoring_24h,
+)
+IOP_RULES: Final[tuple[Rule, ...]] = (
+    cssrs_moderate_risk,
+    harm_to_others_thoughts,
+    phq9_iop,
+    gad7_iop,
+    persistent_symptoms,
+    step_down_after_discharge,
+)
+
+
+@_reason_cache
+def _housing_reason(iop_codes: tuple[str, ...]) -> Reason:
+    return Reason(
+        "IOP_WITHOUT_SAFE_HOUSING",
+        _INPATIENT,
+        "IOP is indicated but there is no safe housing, and IOP needs a safe home.",
+        {"safe_housing": False, "iop_reasons": list(iop_codes)},
+    )
+
+
+def iop_without_safe_housing(
+    answers: Answers, iop_reasons: Sequence[Reason]
+) -> Reason | None:
+    """IOP needs a safe home: an IOP indication without safe housing is inpatient."""
+    if not iop_reasons or answers.safe_housing is not False:
+        return None
+    return _housing_reason(tuple(r.code for r in iop_reasons))
+
+
+@_reason_cache
+def outpatient_no_higher_criteria(
+    phq9_total: int | None, gad7_total: int | None, cssrs_risk: CssrsRisk | None
+) -> Reason:
+    """The supporting reason for outpatient: no inpatient or IOP criterion applies."""
+    return Reason(
+        "OUTPATIENT_NO_HIGHER_CRITERIA",
+        _OUTPATIENT,
+        "No inpatient or IOP criterion applies: outpatient care (mild symptoms or "
+        "maintenance).",
+        {"phq9_total": phq9_total, "gad7_total": gad7_total, "cssrs_risk": cssrs_risk},
+    )
+
+
+_REASON_BUILDERS: Final = (
+    _cssrs_high_reason,
+    _cssrs_moderate_reason,
+    _phq9_reason,
+    _gad7_reason,
+    _persistent_reason,
+    _step_down_reason,
+    _housing_reason,
+    outpatient_no_higher_criteria,
+)
+
+
+NOTE_IOP_SCHEDULE: Final = Note(
+    "NOTE_IOP_SCHEDULE",
+    "Cannot attend 3 or more days a week: consider an evening or virtual IOP schedule.",
+)
+NOTE_SAFETY_PLAN: Final = Note(
+    "NOTE_SAFETY_PLAN",
+    "Low suicide risk on the C-SSRS screener: a safety plan is recommended.",
+)
+NOTE_SUPPORT: Final = Note(
+    "NOTE_SUPPORT",
+    "No support at home: involve family or other supports, or refer to social work.",
+)
+NOTE_PHQ9_ITEM9: Final = Note(
+    "NOTE_PHQ9_ITEM9",
+    "PHQ-9 item 9: thoughts of death or self-harm reported; the C-SSRS screener is "
+    "required.",
+)
+NOTE_NO_SAFE_HOUSING: Final = Note(
+    "NOTE_NO_SAFE_HOUSING",
+    "No safe housing: address housing (e.g. a social work referral).",
+)
+
+
+def _notes(
+    answers: Answers, facts: Facts, iop_indicated: bool, level: Level | None
+) -> tuple[Note, ...]:
+    """Notes, safety first, in a fixed order. They never change the level.
+
+    The IOP schedule note is for an IOP indication that is not already inpatient.
+    """
+    notes = facts.safety_notes
+    if (
+        iop_indicated
+        and level is not _INPATIENT
+        and answers.can_attend_3_days_week is False
+    ):
+        notes += (NOTE_IOP_SCHEDULE,)
+    if answers.support_at_home is False:
+        notes += (NOTE_SUPPORT,)
+    if answers.safe_housing is False and not iop_indicated:
+        notes += (NOTE_NO_SAFE_HOUSING,)
+    return notes
+
+
+# ------------------------------------------------------------- missing information
+
+
+def _level_of_state(state: int) -> Level:
+    iop = bool(state & _I0) or (bool(state & _MOD) and bool(state & _WK))
+    if state & _A or (iop and state & _NS):
+        return Level.INPATIENT
+    return Level.IOP if iop else Level.OUTPATIENT
+
+
+_LEVEL_OF_STATE: Final = tuple(_level_of_state(s) for s in range(32))
+
+
+_OPEN_CSSRS: Final = 1 << 0
+_OPEN_HARM: Final = 1 << 1
+_OPEN_PHQ9: Final = 1 << 2
+_OPEN_GAD7: Final = 1 << 3
+_OPEN_IMPAIRED: Final = 1 << 4
+_OPEN_CARE: Final = 1 << 5
+_OPEN_SAFE_HOUSING: Final = 1 << 6
+_OPEN_DETOX: Final = 1 << 7
+_OPEN_MONITORING: Final = 1 << 8
+_OPEN_DAYS: Final = 1 << 9
+_OPEN_WEEKS: Final = 1 << 10
 
 
 def _pairs(states: frozenset[int]) -> frozenset[tuple[int, int]]:
@@ -927,12 +1009,14 @@ def _relevant_missing(
     the answers of a screener with some questions unanswered. Plain ints and
     tuples keep the memo lookup cheap.
     """
+    # An unanswered instrument also keeps the state 0 ("not scored"): with a cut
+    # of 0 every answered total would fire, and we must not assume an answer.
     phq9_states = frozenset(
         (_I0 if t >= p else 0) | (_MOD if t >= m else 0) for t in range(PHQ9_MAX + 1)
-    )
+    ) | {0}
     gad7_states = frozenset(
         (_I0 if t >= g else 0) | (_MOD if t >= m else 0) for t in range(GAD7_MAX + 1)
-    )
+    ) | {0}
     # None (does not apply) or days beyond the window give 0; 0..window give _I0.
     days_states = frozenset({0, _I0})
     weeks_states = frozenset({0, _WK})
@@ -975,16 +1059,19 @@ def _relevant_missing(
 
 
 def _missing(
-    facts: Facts, info: _CssrsInfo | None, criteria: Criteria, iop_indicated: bool
+    a: Answers,
+    facts: Facts,
+    info: _CssrsInfo | None,
+    criteria: Criteria,
+    iop_indicated: bool,
 ) -> tuple[str, ...]:
     """Unanswered questions that could change a level that is not inpatient."""
-    a = facts.answers
     days = a.discharged_inpatient_days_ago
     weeks = a.weeks_weekly_therapy_without_improvement
     # Fast path: everything that can matter is answered (the common case).
     if not (
         info is None
-        or len(info.states) > 1
+        or info.varies
         or a.harm_to_others is MISSING
         or a.phq9 is MISSING
         or a.gad7 is MISSING
@@ -1001,7 +1088,7 @@ def _missing(
     partial: tuple[bool | None, ...] | None = None
     if info is None or info.unanswered:
         open_bits |= _OPEN_CSSRS
-    elif len(info.states) > 1:
+    elif info.varies:
         partial = info.answers
     if a.harm_to_others is MISSING:
         open_bits |= _OPEN_HARM
@@ -1044,9 +1131,10 @@ def _missing(
 
 def clear_caches() -> None:
     """Forget every memoised score, reason and analysis (benchmarks, tests)."""
-    _SCORES.clear()
+    _FACTS.clear()
     _CSSRS_INFO.clear()
-    _REASONS.clear()
+    for builder in _REASON_BUILDERS:
+        builder.cache_clear()
     _relevant_missing.cache_clear()
 
 
@@ -1061,14 +1149,13 @@ _set_reasons = getattr(Recommendation, "reasons").__set__  # noqa: B009
 _set_missing = getattr(Recommendation, "missing").__set__  # noqa: B009
 _set_notes = getattr(Recommendation, "notes").__set__  # noqa: B009
 _set_scores = getattr(Recommendation, "scores").__set__  # noqa: B009
-# Scores has at most 57 * 23 * 5 distinct values; each is built once.
-_SCORES: dict[tuple[int, int, CssrsRisk | None], Scores] = {}
 
 
 def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
     """Recommend a level of care for `answers` under `criteria`, with reasons.
 
-    1. Score the instruments once; run every rule on what is known.
+    1. Score the instruments (once per distinct result); run every rule on what
+       is known.
     2. Any inpatient reason: `inpatient` (`missing` stays empty).
     3. Else list the unanswered questions that could change the level; if any,
        the level is `None` (the reasons already established are kept).
@@ -1076,60 +1163,55 @@ def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
     5. Add notes; they never change the level.
     """
     c = answers.cssrs
-    if c is MISSING:
-        info = floor = settled = None
-    else:
-        info = _cssrs_info(c)
-        floor = None if info.unanswered else info.floor
-        settled = info.settled
+    info = None if c is MISSING else _cssrs_info(c)
     # Answers are trusted (validated when built), so score without re-checking.
     p = answers.phq9
-    if p is MISSING:
-        phq9_index, phq9 = -1, None
-    else:
-        phq9_index = sum(p) * 2 + (p[8] > 0)
-        phq9 = _PHQ9_SCORES[phq9_index]
     g = answers.gad7
-    if g is MISSING:
-        gad7_index, gad7 = -1, None
-    else:
-        gad7_index = sum(g)
-        gad7 = _GAD7_SCORES[gad7_index]
-    facts = Facts(answers, phq9, gad7, floor)
+    key = (
+        -1 if p is MISSING else sum(p) * 2 + (p[8] > 0),
+        -1 if g is MISSING else sum(g),
+        -1 if info is None else info.ident,
+    )
+    facts = _FACTS.get(key) or _new_facts(key, info)
 
-    reasons = [r for rule in INPATIENT_RULES if (r := rule(facts, criteria))]
-    iop = [r for rule in IOP_RULES if (r := rule(facts, criteria))]
+    reasons = []
+    for rule in INPATIENT_RULES:
+        reason = rule(answers, facts, criteria)
+        if reason is not None:
+            reasons.append(reason)
+    iop = []
+    for rule in IOP_RULES:
+        reason = rule(answers, facts, criteria)
+        if reason is not None:
+            iop.append(reason)
     if iop:
-        housing = iop_without_safe_housing(facts, iop)
+        housing = iop_without_safe_housing(answers, iop)
         if housing is not None:
             reasons.append(housing)
 
+    iop_indicated = bool(iop)
     missing: tuple[str, ...] = ()
     level: Level | None
     if reasons:
         level = _INPATIENT
     else:
-        missing = _missing(facts, info, criteria, bool(iop))
+        missing = _missing(answers, facts, info, criteria, iop_indicated)
         if missing:
             level = None
         elif iop:
             level = _IOP
         else:
             level = _OUTPATIENT
-            reasons.append(outpatient_no_higher_criteria(facts, settled))
+            reasons.append(facts.outpatient)
     if iop:
         reasons += iop
 
-    scores_key = (phq9_index, gad7_index, settled)
-    scores = _SCORES.get(scores_key)
-    if scores is None:
-        scores = _SCORES[scores_key] = Scores(phq9, gad7, settled)
     rec = _new(Recommendation)
     _set_level(rec, level)
     _set_reasons(rec, tuple(reasons))
     _set_missing(rec, missing)
-    _set_notes(rec, _notes(facts, bool(iop), level))
-    _set_scores(rec, scores)
+    _set_notes(rec, _notes(answers, facts, iop_indicated, level))
+    _set_scores(rec, facts.scores)
     return rec
 
 
@@ -1210,37 +1292,88 @@ class _Collector:
         self.errors.setdefault(path, []).append(message)
 
 
+_T = TypeVar("_T")
+
+
+def _builder(cls: type[_T]) -> Callable[[Mapping[str, Any]], _T]:
+    """A fast constructor from a mapping for a frozen slots dataclass.
+
+    The generated __init__ of a frozen dataclass sets every field through
+    object.__setattr__, which is slow; this sets the slots directly, with each
+    field's default when absent. Only for classes without __post_init__ or
+    default factories (Answers, Cssrs).
+    """
+    slots = tuple(
+        (f.name, getattr(cls, f.name).__set__, f.default)
+        for f in fields(cls)  # type: ignore[arg-type]
+    )
+    new = object.__new__
+
+    def build(values: Mapping[str, Any]) -> _T:
+        obj = new(cls)
+        for name, set_slot, default in slots:
+            set_slot(obj, values.get(name, default))
+        return obj
+
+    return build
+
+
+_new_answers: Final = _builder(Answers)
+_new_cssrs: Final = _builder(Cssrs)
+
+
 def _parse_bool(value: object, path: str, out: _Collector) -> bool | Missing:
-    if isinstance(value, bool):
+    if value is True or value is False:
         return value
     out.add(path, f"must be true or false; got {_show(value)}")
     return MISSING
 
 
+_ITEM_VALUES: Final = frozenset({0, 1, 2, 3})
+_INT: Final = frozenset({int})
+
+
 def _parse_items(
     value: object, path: str, count: int, out: _Collector
 ) -> tuple[int, ...] | Missing:
+    # Fast path for the usual valid list; the checks below explain any failure.
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == count
+        and set(map(type, value)) <= _INT
+        and set(value) <= _ITEM_VALUES
+    ):
+        return tuple(value)
     expected = f"must be a list of {count} integers from 0 to 3"
     if not isinstance(value, list | tuple):
         out.add(path, f"{expected}; got {_show(value)}")
         return MISSING
-    ok = True
     if len(value) != count:
         n = len(value)
         out.add(path, f"{expected}; got {n} item{'' if n == 1 else 's'}")
-        ok = False
-    items: list[int] = []
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int):
             message = f"item {i + 1} must be an integer; got {_show(item)}"
             out.add(f"{path}[{i}]", message)
-            ok = False
         elif not 0 <= item <= 3:
             out.add(f"{path}[{i}]", f"item {i + 1} must be from 0 to 3; got {item}")
-            ok = False
-        else:
-            items.append(item)
-    return tuple(items) if ok else MISSING
+    return MISSING
+
+
+def _parse_phq9(value: object, path: str, out: _Collector) -> tuple[int, ...] | Missing:
+    return _parse_items(value, path, PHQ9_ITEMS, out)
+
+
+def _parse_gad7(value: object, path: str, out: _Collector) -> tuple[int, ...] | Missing:
+    return _parse_items(value, path, GAD7_ITEMS, out)
+
+
+def _parse_harm(value: object, path: str, out: _Collector) -> str | Missing:
+    if isinstance(value, str) and value in HARM_TO_OTHERS_CHOICES:
+        return value
+    choices = ", ".join(json.dumps(c) for c in HARM_TO_OTHERS_CHOICES)
+    out.add(path, f"must be one of {choices}; got {_show(value)}")
+    return MISSING
 
 
 def _parse_history(value: object, path: str, out: _Collector) -> int | Missing | None:
@@ -1252,22 +1385,36 @@ def _parse_history(value: object, path: str, out: _Collector) -> int | Missing |
     return MISSING
 
 
-def _parse_cssrs(value: object, out: _Collector) -> Cssrs | Missing:
+_CSSRS_KEYS: Final = frozenset(CSSRS_QUESTIONS)
+
+
+def _skips_ok(c: Cssrs) -> bool:
+    """Questions 3-5 need yes to question 2; question 6b needs yes to question 6."""
+    return (c.suicidal_thoughts is True or not (c.method or c.intent or c.plan)) and (
+        c.behavior_ever is True or not c.behavior_past_3_months
+    )
+
+
+def _parse_cssrs(value: object, path: str, out: _Collector) -> Cssrs | Missing:
     if not isinstance(value, dict):
-        out.add("cssrs", f"must be an object of C-SSRS answers; got {_show(value)}")
+        out.add(path, f"must be an object of C-SSRS answers; got {_show(value)}")
         return MISSING
+    # Fast path for the usual valid screener; the checks below explain failures.
+    if value.keys() <= _CSSRS_KEYS and all(
+        a is None or a is True or a is False for a in value.values()
+    ):
+        screener = _new_cssrs(value)
+        if _skips_ok(screener):
+            return screener
     answers: dict[str, bool | None] = {}
-    ok = True
     for key, answer in value.items():
-        path = f"cssrs.{key}"
-        if key not in CSSRS_QUESTIONS:
-            out.add(path, "unknown field")
-            ok = False
+        where = f"{path}.{key}"
+        if key not in _CSSRS_KEYS:
+            out.add(where, "unknown field")
         elif answer is None or isinstance(answer, bool):
             answers[key] = answer
         else:
-            out.add(path, f"must be true, false or null; got {_show(answer)}")
-            ok = False
+            out.add(where, f"must be true, false or null; got {_show(answer)}")
     for child, parent in _CSSRS_PARENT.items():
         if answers.get(child) is True and answers.get(parent) is not True:
             hint = (
@@ -1276,10 +1423,21 @@ def _parse_cssrs(value: object, out: _Collector) -> Cssrs | Missing:
                 else "question 6b applies only after yes to question 6"
             )
             out.add(
-                f"cssrs.{child}", f"must not be true when {parent} is not true ({hint})"
+                f"{path}.{child}",
+                f"must not be true when {parent} is not true ({hint})",
             )
-            ok = False
-    return Cssrs(**answers) if ok else MISSING
+    return MISSING
+
+
+_Parser = Callable[[object, str, _Collector], object]
+_PARSERS: Final[Mapping[object, _Parser]] = {
+    "cssrs": _parse_cssrs,
+    "harm_to_others": _parse_harm,
+    "phq9": _parse_phq9,
+    "gad7": _parse_gad7,
+    **dict.fromkeys(_BOOL_KEYS, _parse_bool),
+    **dict.fromkeys(_HISTORY_KEYS, _parse_history),
+}
 
 
 def answers_from_dict(data: object) -> Answers:
@@ -1294,63 +1452,16 @@ def answers_from_dict(data: object) -> Answers:
             {"__all__": [f"answers must be a JSON object; got {_show(data)}"]}
         )
     out = _Collector()
-    for key in data:
-        if key not in ANSWER_KEYS:
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        parse = _PARSERS.get(key)
+        if parse is None:
             out.add(str(key), "unknown field")
-
-    cssrs: Cssrs | Missing = MISSING
-    if "cssrs" in data:
-        cssrs = _parse_cssrs(data["cssrs"], out)
-
-    harm: str | Missing = MISSING
-    if "harm_to_others" in data:
-        value = data["harm_to_others"]
-        if isinstance(value, str) and value in HARM_TO_OTHERS_CHOICES:
-            harm = value
         else:
-            choices = ", ".join(json.dumps(c) for c in HARM_TO_OTHERS_CHOICES)
-            out.add("harm_to_others", f"must be one of {choices}; got {_show(value)}")
-
-    phq9: tuple[int, ...] | Missing = MISSING
-    if "phq9" in data:
-        phq9 = _parse_items(data["phq9"], "phq9", PHQ9_ITEMS, out)
-    gad7: tuple[int, ...] | Missing = MISSING
-    if "gad7" in data:
-        gad7 = _parse_items(data["gad7"], "gad7", GAD7_ITEMS, out)
-
-    flags: dict[str, bool | Missing] = {
-        key: _parse_bool(data[key], key, out) for key in _BOOL_KEYS if key in data
-    }
-    history: dict[str, int | Missing | None] = {
-        key: _parse_history(data[key], key, out) for key in _HISTORY_KEYS if key in data
-    }
+            values[key] = parse(value, key, out)
     if out.errors:
         raise AnswersError(out.errors)
-
-    def flag(key: str) -> bool | Missing:
-        return flags.get(key, MISSING)
-
-    def hist(key: str) -> int | Missing | None:
-        return history.get(key, MISSING)
-
-    return Answers(
-        cssrs=cssrs,
-        harm_to_others=harm,
-        phq9=phq9,
-        gad7=gad7,
-        impaired_judgement=flag("impaired_judgement"),
-        can_care_for_self=flag("can_care_for_self"),
-        safe_housing=flag("safe_housing"),
-        support_at_home=flag("support_at_home"),
-        needs_medical_detox=flag("needs_medical_detox"),
-        needs_24h_medical_monitoring=flag("needs_24h_medical_monitoring"),
-        work_or_school_commitment=flag("work_or_school_commitment"),
-        can_attend_3_days_week=flag("can_attend_3_days_week"),
-        discharged_inpatient_days_ago=hist("discharged_inpatient_days_ago"),
-        weeks_weekly_therapy_without_improvement=hist(
-            "weeks_weekly_therapy_without_improvement"
-        ),
-    )
+    return _new_answers(values)
 
 
 def answers_to_dict(answers: Answers) -> dict[str, object]:

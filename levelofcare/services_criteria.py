@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -117,7 +117,7 @@ def criteria_set_create(
     based_on: CriteriaSet,
     values: Mapping[str, int],
     change_note: str,
-    user: Any,
+    user: User | None,
 ) -> CriteriaSet:
     """Create version N+1 from the active version `based_on` and make it active.
 

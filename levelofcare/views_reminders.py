@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -21,12 +21,18 @@ from levelofcare.models import CriteriaSet, Notification, ProgressReview
 from levelofcare.reviews import review_reassign
 from locatr.roles import CLINICIANS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 PAGE_SIZE = 25
 
 
-def _require(request: HttpRequest, *perms: str) -> None:
-    if not all(request.user.has_perm(p) for p in perms):
+def _require(request: HttpRequest, *perms: str) -> User:
+    """The signed-in user, if they hold every permission; else 403."""
+    user = request.user
+    if not user.is_authenticated or not all(user.has_perm(p) for p in perms):
         raise PermissionDenied
+    return user
 
 
 def _clinicians() -> Any:
@@ -53,7 +59,7 @@ def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
 @require_GET
 def reviews_due(request: HttpRequest) -> HttpResponse:
     """Scheduled reviews due within the lead time or past due, soonest first."""
-    _require(request, "levelofcare.view_progressreview")
+    user = _require(request, "levelofcare.view_progressreview")
     now = timezone.now()
     criteria = CriteriaSet.objects.get(is_active=True)
     reviews = (
@@ -70,7 +76,7 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
         # A reminder's link: that one review, whoever it is assigned to.
         reviews = reviews.filter(pk=int(review_pk))
     elif who == "mine":
-        reviews = reviews.filter(assigned_to=request.user)
+        reviews = reviews.filter(assigned_to=user)
     page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     for review in page:
         review.is_overdue = review.due_at < now  # type: ignore[attr-defined]
@@ -82,7 +88,7 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
             "who": who,
             "single_review": review_pk.isdigit(),
             "clinicians": list(_clinicians()),
-            "can_reassign": request.user.has_perm("levelofcare.change_progressreview"),
+            "can_reassign": user.has_perm("levelofcare.change_progressreview"),
             "lead_hours": criteria.reminder_lead_hours,
             "current_url": request.get_full_path(),
         },
@@ -120,10 +126,8 @@ def review_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The signed-in clinician's notifications, newest first."""
-    _require(request, "levelofcare.view_progressreview")
-    items = Notification.objects.filter(user=request.user).order_by(
-        "-created_at", "-pk"
-    )
+    user = _require(request, "levelofcare.view_progressreview")
+    items = Notification.objects.filter(user=user).order_by("-created_at", "-pk")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "levelofcare/notifications.html", {"page": page})
 
@@ -131,8 +135,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; with go=1, open its link (how a click works)."""
-    _require(request, "levelofcare.view_progressreview")
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    user = _require(request, "levelofcare.view_progressreview")
+    notification = get_object_or_404(Notification, pk=pk, user=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -145,8 +149,8 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     """Mark all of the user's unread notifications read."""
-    _require(request, "levelofcare.view_progressreview")
-    count = Notification.objects.filter(user=request.user, read_at=None).update(
+    user = _require(request, "levelofcare.view_progressreview")
+    count = Notification.objects.filter(user=user, read_at=None).update(
         read_at=timezone.now()
     )
     messages.success(

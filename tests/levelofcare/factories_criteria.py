@@ -107,7 +107,7 @@ def settings_post_data(criteria_set: CriteriaSet, **changes: Any) -> dict[str, A
     data: dict[str, Any] = {
         name: getattr(criteria_set, name) for name in CriteriaSet.SETTING_FIELDS
     }
-    data["change_note"] = ""
+    data["note"] = ""
     data.update(changes)
     return {k: "" if v is None else str(v) for k, v in data.items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.html import escape
 
 from levelofcare.models import CriteriaSet
 from levelofcare.selectors import criteria_active, criteria_for_version
@@ -87,7 +88,7 @@ def test_view_permission_alone_cannot_save(client) -> None:
     v1 = criteria_active()
 
     response = client.post(
-        change_url(v1), settings_post_data(v1, phq9_iop_min=12, change_note="x")
+        change_url(v1), settings_post_data(v1, phq9_iop_min=12, note="x")
     )
 
     assert response.status_code == 403
@@ -121,7 +122,7 @@ def test_the_active_version_form_offers_save_as_next_version_and_preview(
     assert 'name="_preview"' in html
     assert 'name="phq9_iop_min"' in html
     # The new version's note starts empty: it must be written, not inherited.
-    assert response.context["adminform"].form["change_note"].value() == ""
+    assert not response.context["adminform"].form["note"].value()
 
 
 def test_saving_the_active_version_creates_and_activates_the_next(
@@ -133,7 +134,7 @@ def test_saving_the_active_version_creates_and_activates_the_next(
     response = admin_client.post(
         change_url(v1),
         settings_post_data(
-            v1, phq9_iop_min=12, change_note="Catch moderate depression earlier."
+            v1, phq9_iop_min=12, note="Catch moderate depression earlier."
         ),
         follow=True,
     )
@@ -153,11 +154,11 @@ def test_saving_the_active_version_creates_and_activates_the_next(
 def test_saving_twice_makes_versions_2_and_3(admin_client) -> None:
     admin_client.post(
         change_url(criteria_active()),
-        settings_post_data(criteria_active(), phq9_iop_min=12, change_note="Two."),
+        settings_post_data(criteria_active(), phq9_iop_min=12, note="Two."),
     )
     admin_client.post(
         change_url(criteria_active()),
-        settings_post_data(criteria_active(), gad7_iop_min=12, change_note="Three."),
+        settings_post_data(criteria_active(), gad7_iop_min=12, note="Three."),
     )
 
     versions = list(CriteriaSet.objects.order_by("version"))
@@ -174,7 +175,7 @@ def test_history_shows_who_changed_what_and_why(admin_client, criteria_admin) ->
     v1 = criteria_active()
     admin_client.post(
         change_url(v1),
-        settings_post_data(v1, phq9_iop_min=12, change_note="Earlier IOP."),
+        settings_post_data(v1, phq9_iop_min=12, note="Earlier IOP."),
     )
     v2 = criteria_for_version(2)
 
@@ -187,6 +188,7 @@ def test_history_shows_who_changed_what_and_why(admin_client, criteria_admin) ->
 
     assert new.status_code == 200
     assert "Earlier IOP." in new.content.decode()
+    assert "from version 1: PHQ-9 IOP threshold: 15 → 12" in new.content.decode()
     assert criteria_admin.username in new.content.decode()
     assert "Replaced by version 2." in old.content.decode()
 
@@ -205,7 +207,7 @@ def test_history_entries_cannot_be_reverted(admin_client) -> None:
 
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(
-        url, settings_post_data(v2, phq9_iop_min=3, change_note="revert")
+        url, settings_post_data(v2, phq9_iop_min=3, note="revert")
     )
 
     assert response.status_code == 403
@@ -252,7 +254,7 @@ def test_invalid_values_get_a_clear_message_and_nothing_is_saved(
     before = settings_of(v1)
 
     response = admin_client.post(
-        change_url(v1), settings_post_data(v1, change_note="A change.", **changes)
+        change_url(v1), settings_post_data(v1, note="A change.", **changes)
     )
 
     assert response.status_code == 200
@@ -268,11 +270,11 @@ def test_an_empty_change_note_is_refused_and_nothing_is_saved(admin_client) -> N
     before = settings_of(v1)
 
     response = admin_client.post(
-        change_url(v1), settings_post_data(v1, phq9_iop_min=12, change_note="")
+        change_url(v1), settings_post_data(v1, phq9_iop_min=12, note="")
     )
 
     assert response.status_code == 200
-    assert _errors_of(response)["change_note"] == [CHANGE_NOTE_REQUIRED]
+    assert _errors_of(response)["note"] == [CHANGE_NOTE_REQUIRED]
     assert CHANGE_NOTE_REQUIRED in response.content.decode()
     assert CriteriaSet.objects.count() == 1
     assert settings_of(v1) == before
@@ -282,7 +284,7 @@ def test_saving_without_any_change_is_refused(admin_client) -> None:
     v1 = criteria_active()
 
     response = admin_client.post(
-        change_url(v1), settings_post_data(v1, change_note="Nothing, really.")
+        change_url(v1), settings_post_data(v1, note="Nothing, really.")
     )
 
     assert response.status_code == 200
@@ -318,7 +320,7 @@ def test_posting_to_an_old_version_saves_nothing(admin_client) -> None:
 
     response = admin_client.post(
         change_url(v1),
-        settings_post_data(v1, gad7_iop_min=12, change_note="From a stale page."),
+        settings_post_data(v1, gad7_iop_min=12, note="From a stale page."),
         follow=True,
     )
 
@@ -344,7 +346,7 @@ def test_preview_shows_the_impact_without_saving(admin_client, coordinator) -> N
 
     response = admin_client.post(
         change_url(v1),
-        settings_post_data(v1, phq9_iop_min=12, change_note="", _preview="1"),
+        settings_post_data(v1, phq9_iop_min=12, note="", _preview="1"),
     )
 
     assert response.status_code == 200
@@ -356,6 +358,7 @@ def test_preview_shows_the_impact_without_saving(admin_client, coordinator) -> N
     assert '<th scope="col">From (stored level)</th>' in html
     assert "IOP (intensive outpatient)" in html
     assert "PHQ-9 IOP threshold: 15 → 12" in html
+    assert escape(before["change_note"]) in html  # version 1's own note, untouched
     # The draft stays in the form, ready to save.
     assert response.context["adminform"].form["phq9_iop_min"].value() == "12"
     assert CriteriaSet.objects.count() == 1

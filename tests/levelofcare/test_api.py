@@ -124,3 +124,12 @@ def test_a_form_encoded_body_is_refused_cleanly(signed_in) -> None:
 
     assert response.status_code == 400
     assert "errors" in response.json()
+
+
+def test_a_body_over_the_upload_limit_gets_413(signed_in, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = post_json(signed_in, [complete_answers()] * 3)
+
+    assert response.status_code == 413
+    assert "too large" in response.json()["errors"]["__all__"][0]

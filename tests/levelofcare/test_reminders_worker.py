@@ -46,8 +46,21 @@ def throwaway_redis(tmp_path: Path) -> Iterator[dict[str, Any]]:
     url = f"redis://127.0.0.1:{port}/0"
     log = (tmp_path / "redis.log").open("w")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--daemonize", "no", "--dir", str(tmp_path)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -151,9 +164,15 @@ def test_beat_and_a_real_worker_email_a_due_reminder_once(
     beat_log_path = tmp_path / "beat.log"
     beat_log = beat_log_path.open("w")
     beat = subprocess.Popen(
-        [celery, "-A", "locatr", "beat", "--loglevel=INFO",
-         f"--schedule={tmp_path / 'beat-schedule'}",
-         f"--pidfile={tmp_path / 'beat.pid'}"],
+        [
+            celery,
+            "-A",
+            "locatr",
+            "beat",
+            "--loglevel=INFO",
+            f"--schedule={tmp_path / 'beat-schedule'}",
+            f"--pidfile={tmp_path / 'beat.pid'}",
+        ],
         cwd=ROOT,
         env=dict(celery_worker_process["env"], REMINDER_SWEEP_SECONDS="1"),
         stdout=beat_log,
@@ -164,10 +183,13 @@ def test_beat_and_a_real_worker_email_a_due_reminder_once(
         return [p.read_text() for p in sorted(mail_dir.iterdir())]
 
     def sweeps_done() -> int:
-        return worker_log.read_text().count(f"Task {TASK}[")
+        lines = worker_log.read_text().splitlines()
+        return sum(f"Task {TASK}[" in line and "succeeded" in line for line in lines)
 
     try:
-        delivered = wait_until(lambda: [m for m in mails() if "E2E-4711" in m], timeout=90)
+        delivered = wait_until(
+            lambda: [m for m in mails() if "E2E-4711" in m], timeout=90
+        )
         assert delivered, (
             f"no reminder email.\nbeat:\n{beat_log_path.read_text()}\n"
             f"worker:\n{worker_log.read_text()}"

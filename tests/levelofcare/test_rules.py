@@ -418,6 +418,23 @@ def test_custom_criteria_change_the_outcome() -> None:
     assert evaluate(answers, Criteria(phq9_iop_min=17)).level is Level.IOP
 
 
+def test_a_cut_of_zero_fires_for_any_answered_total() -> None:
+    everyone = Criteria(phq9_iop_min=0)
+    rec = evaluate(complete(phq9=phq9(0)), everyone)
+    assert (rec.level, codes(rec)) == (Level.IOP, ["PHQ9_IOP"])
+
+
+def test_a_cut_of_zero_never_assumes_an_unanswered_instrument() -> None:
+    answers = complete(phq9=MISSING)
+    assert evaluate(answers, DEFAULT_CRITERIA).missing == ("phq9",)
+    assert evaluate(answers, Criteria(phq9_iop_min=0)).missing == ("phq9",)
+    persistent = complete(
+        phq9=MISSING, gad7=MISSING, weeks_weekly_therapy_without_improvement=8
+    )
+    rec = evaluate(persistent, Criteria(moderate_min=0))
+    assert (rec.level, rec.missing) == (None, ("phq9", "gad7"))
+
+
 def test_persistence_needs_weekly_therapy() -> None:
     rec = evaluate(
         complete(phq9=phq9(12), weeks_weekly_therapy_without_improvement=None),
@@ -820,11 +837,11 @@ def test_schedule_note_while_the_level_is_pending() -> None:
                 "safe_housing": False,
                 "phq9": phq9(4, item9=1),
             },
-            ["NOTE_SUPPORT", "NOTE_PHQ9_ITEM9", "NOTE_NO_SAFE_HOUSING"],
+            ["NOTE_PHQ9_ITEM9", "NOTE_SUPPORT", "NOTE_NO_SAFE_HOUSING"],
         ),
     ],
 )
-def test_notes_never_change_the_level(
+def test_notes_never_change_the_level_and_safety_notes_come_first(
     changes: dict[str, object], notes: list[str]
 ) -> None:
     rec = evaluate(complete(**changes), DEFAULT_CRITERIA)
@@ -836,7 +853,7 @@ def test_notes_are_computed_when_the_level_is_none() -> None:
     answers = Answers(support_at_home=False, phq9=phq9(3, item9=1))
     rec = evaluate(answers, DEFAULT_CRITERIA)
     assert rec.level is None
-    assert note_codes(rec) == ["NOTE_SUPPORT", "NOTE_PHQ9_ITEM9"]
+    assert note_codes(rec) == ["NOTE_PHQ9_ITEM9", "NOTE_SUPPORT"]
 
 
 # ---------------------------------------------------------- output and purity
@@ -859,8 +876,8 @@ def test_recommendation_to_dict_is_the_contract_json() -> None:
             }
         ],
         "notes": [
-            {"code": "NOTE_IOP_SCHEDULE", "text": rec.notes[0].text},
-            {"code": "NOTE_PHQ9_ITEM9", "text": rec.notes[1].text},
+            {"code": "NOTE_PHQ9_ITEM9", "text": rec.notes[0].text},
+            {"code": "NOTE_IOP_SCHEDULE", "text": rec.notes[1].text},
         ],
         "missing": [],
         "scores": {

@@ -31,25 +31,17 @@ from levelofcare.rules import (
     recommendation_to_dict,
 )
 
+# Modest runs keep the file fast; the oracle and monotonicity get the most.
 SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+THOROUGH = settings(SETTINGS, max_examples=200)
 PARENT = {
     "method": "suicidal_thoughts",
     "intent": "suicidal_thoughts",
     "plan": "suicidal_thoughts",
     "behavior_past_3_months": "behavior_ever",
 }
-BOOL_KEYS = (
-    "impaired_judgement",
-    "can_care_for_self",
-    "safe_housing",
-    "support_at_home",
-    "needs_medical_detox",
-    "needs_24h_medical_monitoring",
-    "work_or_school_commitment",
-    "can_attend_3_days_week",
-)
 # The order `missing` must follow: contract keys, screener questions in place.
 ORDER = [
     name
@@ -66,13 +58,16 @@ def items_for(total: int, count: int) -> tuple[int, ...]:
 
 # ------------------------------------------------------------------ strategies
 
+# Instrument cuts of 0 (every answered total fires) are covered by table tests:
+# there an unanswered instrument is listed rather than assumed answered, which
+# the oracle below, filling in every unanswered question, cannot express.
 criteria_st = st.one_of(
     st.just(DEFAULT_CRITERIA),
     st.builds(
         Criteria,
-        phq9_iop_min=st.integers(0, 27),
-        gad7_iop_min=st.integers(0, 21),
-        moderate_min=st.integers(0, 27),
+        phq9_iop_min=st.integers(1, 27),
+        gad7_iop_min=st.integers(1, 21),
+        moderate_min=st.integers(1, 27),
         persistent_weeks_min=st.integers(0, 20),
         stepdown_window_days=st.integers(0, 60),
     ),
@@ -80,6 +75,8 @@ criteria_st = st.one_of(
 
 
 # Few, wide draws keep generation fast: one integer per instrument or flag set.
+# Risky answers are rarer than safe ones (AND of several draws), so inpatient
+# does not swamp the other levels; a draw of 0 is always the safest answer.
 
 
 def bits(number: int, count: int) -> list[bool]:
@@ -90,7 +87,7 @@ def bits(number: int, count: int) -> list[bool]:
 SEVEN_BITS = st.integers(0, 127)
 EIGHT_BITS = st.integers(0, 255)
 ALL_KEYS_BITS = st.integers(0, 2 ** len(ANSWER_KEYS) - 1)
-HARM = st.sampled_from(HARM_TO_OTHERS_CHOICES)
+HARM = st.sampled_from(("none", "none", "none", "none", "thoughts", "intent"))
 DAYS = st.none() | st.integers(0, 120)
 WEEKS = st.none() | st.integers(0, 30)
 BOOLS = st.booleans()
@@ -98,7 +95,10 @@ BOOLS = st.booleans()
 
 @st.composite
 def complete_cssrs(draw: st.DrawFn) -> Cssrs:
-    wish, thoughts, method, intent, plan, ever, recent = bits(draw(SEVEN_BITS), 7)
+    wish, thoughts, method, _, _, ever, _ = bits(draw(SEVEN_BITS), 7)
+    _, _, _, intent, plan, _, recent = bits(
+        draw(SEVEN_BITS) & draw(SEVEN_BITS) & draw(SEVEN_BITS), 7
+    )
     return Cssrs(
         wish_dead=wish,
         suicidal_thoughts=thoughts,
@@ -111,7 +111,10 @@ def complete_cssrs(draw: st.DrawFn) -> Cssrs:
 
 
 def item_st(count: int) -> st.SearchStrategy[tuple[int, ...]]:
-    return st.integers(0, 4**count - 1).map(
+    """Items 0-3; half the time skewed low (milder totals are common)."""
+    number = st.integers(0, 4**count - 1)
+    skewed = st.tuples(number, number).map(lambda pair: pair[0] & pair[1])
+    return (number | skewed).map(
         lambda n: tuple(n >> (2 * i) & 3 for i in range(count))
     )
 
@@ -123,15 +126,25 @@ GAD7 = item_st(7)
 
 @st.composite
 def complete_answers(draw: st.DrawFn) -> Answers:
-    flags = dict(zip(BOOL_KEYS, bits(draw(EIGHT_BITS), 8), strict=True))
+    impaired, detox, monitoring, no_care, no_housing, *_ = bits(
+        draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS), 8
+    )
+    no_support, work, no_attend, *_ = bits(draw(EIGHT_BITS), 8)
     return Answers(
         cssrs=draw(CSSRS),
         harm_to_others=draw(HARM),
         phq9=draw(PHQ9),
         gad7=draw(GAD7),
+        impaired_judgement=impaired,
+        can_care_for_self=not no_care,
+        safe_housing=not no_housing,
+        support_at_home=not no_support,
+        needs_medical_detox=detox,
+        needs_24h_medical_monitoring=monitoring,
+        work_or_school_commitment=work,
+        can_attend_3_days_week=not no_attend,
         discharged_inpatient_days_ago=draw(DAYS),
         weeks_weekly_therapy_without_improvement=draw(WEEKS),
-        **flags,  # type: ignore[arg-type]
     )
 
 
@@ -310,12 +323,13 @@ def raised(answers: Answers, data: st.DataObject) -> Answers:
     return replace(answers, **{kind: True})
 
 
-@SETTINGS
+@THOROUGH
 @given(COMPLETE, criteria_st, st.data())
 def test_raising_risk_or_severity_never_lowers_the_level(
     answers: Answers, criteria: Criteria, data: st.DataObject
 ) -> None:
     higher = raised(answers, data)
+    assert answers_from_dict(answers_to_dict(higher)) == higher  # still valid
     assert level_rank(higher, criteria) >= level_rank(answers, criteria)
 
 
@@ -479,8 +493,9 @@ def with_unanswered(draw: st.DrawFn) -> tuple[Answers, list[str]]:
         assert isinstance(answers.cssrs, Cssrs)
         values = {q: getattr(answers.cssrs, q) for q in CSSRS_QUESTIONS}
         for child, parent in PARENT.items():
-            # A "yes" needs a "yes" to its parent: unanswer it with its parent.
-            if parent in inner and values[child] is True and child not in inner:
+            # Unanswering a parent leaves its children open too, except a "no"
+            # (which is valid whether or not the child applies).
+            if parent in inner and values[child] is not False and child not in inner:
                 inner.add(child)
                 units.append(f"cssrs.{child}")
         values.update(dict.fromkeys(inner))
@@ -495,7 +510,7 @@ def with_unanswered(draw: st.DrawFn) -> tuple[Answers, list[str]]:
     return answers, sorted(units, key=ORDER.index)
 
 
-@settings(max_examples=200, deadline=None)
+@THOROUGH
 @given(with_unanswered(), criteria_st)
 def test_missing_matches_a_brute_force_oracle(
     case: tuple[Answers, list[str]], criteria: Criteria
@@ -544,24 +559,10 @@ def test_answers_dict_round_trip(data: dict[str, object]) -> None:
 
 
 @SETTINGS
-@given(PARTIAL)
-def test_answers_round_trip(answers: Answers) -> None:
-    assert answers_from_dict(answers_to_dict(answers)) == answers
-
-
-@SETTINGS
 @given(PARTIAL, criteria_st)
-def test_evaluation_survives_the_json_round_trip(
+def test_answers_and_their_evaluation_survive_the_json_round_trip(
     answers: Answers, criteria: Criteria
 ) -> None:
     again = answers_from_dict(answers_to_dict(answers))
+    assert again == answers
     assert evaluate(again, criteria) == evaluate(answers, criteria)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.data())
-def test_raise_helper_produces_valid_answers(data: st.DataObject) -> None:
-    # The monotonicity test is only meaningful if its raised answers are valid.
-    answers = data.draw(COMPLETE)
-    higher = raised(answers, data)
-    assert answers_from_dict(answers_to_dict(higher)) == higher
