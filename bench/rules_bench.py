@@ -103,9 +103,11 @@ def answers_dict(rng: random.Random, kind: str) -> dict[str, object]:
         "needs_24h_medical_monitoring": kind == "high" and rng.random() < 0.1,
         "work_or_school_commitment": rng.random() < 0.6,
         "can_attend_3_days_week": rng.random() < 0.7,
-        "discharged_inpatient_days_ago": rng.choice((None, None, None, 5, 25, 40, 200)),
+        "discharged_inpatient_days_ago": rng.choice(
+            (None, 5, 25, 40, 200) if severe else (None, None, None, 45, 200, 400)
+        ),
         "weeks_weekly_therapy_without_improvement": rng.choice(
-            (None, None, 2, 4, 6, 8, 12)
+            (None, 2, 6, 8, 12) if severe else (None, None, None, 2, 4, 8)
         ),
     }
     if kind == "partial":

@@ -37,12 +37,6 @@ INVALID: Final = "invalid"  # outcome of answers that no longer validate
 MEMO_MAX: Final = 50_000  # caps the memory of the identical-answers memo
 
 INSUFFICIENT = "Insufficient information"
-_LABELS: Final[dict[str | None, str]] = {
-    "inpatient": "Inpatient",
-    "iop": "IOP (intensive outpatient)",
-    "outpatient": "Outpatient",
-    None: INSUFFICIENT,
-}
 _RANK: Final[dict[str | None, int]] = {
     None: 0,
     "outpatient": 1,
@@ -52,7 +46,15 @@ _RANK: Final[dict[str | None, int]] = {
 
 
 def level_label(level: str | None) -> str:
-    return _LABELS.get(level, str(level))
+    """The level's display label ("Insufficient information" for None)."""
+    if level is None:
+        return INSUFFICIENT
+    from levelofcare.models import LevelChoices
+
+    try:
+        return str(LevelChoices(level).label)
+    except ValueError:
+        return level
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,12 @@ How a level is decided (DESIGN.md, "The rules"):
 
 The default rules are locatr's own synthesis of the seed texts and the public
 instruments (PHQ-9, GAD-7, the C-SSRS screener); they are not LOCUS or ASAM.
+
+Speed (goal: 100,000 evaluations a second on one core, bench/rules_bench.py):
+`evaluate()` trusts its `Answers` (validate once, with `answers_from_dict()`),
+and memoises what depends on a few values only: scores and C-SSRS triage
+(`Facts`), each distinct `Reason`, and the missing-answer analysis. The memos are
+bounded, never keyed by a whole set of answers, and `clear_caches()` empties them.
 """
 
 from __future__ import annotations
@@ -1218,12 +1224,20 @@ def evaluate(answers: Answers, criteria: Criteria) -> Recommendation:
 def recommendation_to_dict(
     rec: Recommendation, criteria_version: int
 ) -> dict[str, object]:
-    """The contract JSON for a recommendation (see DESIGN.md)."""
+    """The contract JSON for a recommendation (see DESIGN.md); plain, fresh objects
+    that the caller may change."""
     scores = rec.scores
     return {
         "level": None if rec.level is None else rec.level.slug,
         "reasons": [
-            {"code": r.code, "text": r.text, "values": dict(r.values)}
+            {
+                "code": r.code,
+                "text": r.text,
+                "values": {
+                    k: list(v) if isinstance(v, list) else v
+                    for k, v in r.values.items()
+                },
+            }
             for r in rec.reasons
         ],
         "notes": [{"code": n.code, "text": n.text} for n in rec.notes],

@@ -70,6 +70,29 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"{marker}: {summary}")
 
 
+# --- reference data ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush the database, data migrations included: put back
+    the roles and criteria version 1 that every test may rely on."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Permission
+
+    from levelofcare.models import CriteriaSet
+    from locatr.roles import roles_sync
+
+    roles_sync(group_model=Group, permission_model=Permission)
+    if not CriteriaSet.objects.exists():
+        CriteriaSet.objects.create(
+            version=1, is_active=True, change_note="Version 1 (restored for a test)."
+        )
+
+
 # --- personas -------------------------------------------------------------------
 
 

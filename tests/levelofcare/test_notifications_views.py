@@ -74,6 +74,7 @@ def test_a_clinician_sees_their_own_due_reviews_soonest_first(
     html = response.content.decode()
     assert html.count(">Overdue</span>") == 1
     assert f'href="/clients/{overdue.placement.client_id}/"' in html
+    assert f'href="/progress-reviews/{overdue.pk}/start/">Start review' in html
     assert "1 day, 6 hours ago" in html.replace("\xa0", " ")
     assert overdue.placement.client.family_name not in html
 

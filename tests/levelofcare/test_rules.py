@@ -22,6 +22,7 @@ from levelofcare.rules import (
     Cssrs,
     Level,
     Recommendation,
+    clear_caches,
     cssrs_risk,
     evaluate,
     gad7_score,
@@ -914,6 +915,21 @@ def test_reason_values_are_read_only_but_json_ready_and_copyable() -> None:
         "phq9_total": 18,
         "threshold": 15,
     }
+
+
+def test_recommendation_dict_is_fresh_and_safe_to_change() -> None:
+    answers = complete(gad7=gad7(18), safe_housing=False)
+    first = recommendation_to_dict(evaluate(answers, DEFAULT_CRITERIA), 1)
+    first["reasons"][0]["values"]["iop_reasons"].append("EDITED")  # type: ignore[index]
+    again = recommendation_to_dict(evaluate(answers, DEFAULT_CRITERIA), 1)
+    assert again["reasons"][0]["values"]["iop_reasons"] == ["GAD7_IOP"]  # type: ignore[index]
+
+
+def test_results_do_not_depend_on_the_memo_caches() -> None:
+    cases = [Answers(), complete(), complete(phq9=phq9(16), safe_housing=MISSING)]
+    before = [evaluate(a, CUSTOM) for a in cases]
+    clear_caches()
+    assert [evaluate(a, CUSTOM) for a in cases] == before
 
 
 def test_evaluation_is_deterministic_and_does_not_depend_on_history() -> None:

@@ -476,7 +476,13 @@ def open_units(answers: Answers) -> Iterator[str]:
             yield f"cssrs.{q}"
 
 
-POOL_INDEX = st.integers(0, 20)
+KEY = st.sampled_from(ANSWER_KEYS)
+UNITS = st.lists(
+    st.sampled_from([*ANSWER_KEYS, *(f"cssrs.{q}" for q in CSSRS_QUESTIONS)]),
+    min_size=1,
+    max_size=4,
+    unique=True,
+)
 
 
 @st.composite
@@ -484,8 +490,7 @@ def with_unanswered(draw: st.DrawFn) -> tuple[Answers, list[str]]:
     """Complete answers and 1-4 questions to leave unanswered."""
     answers = draw(COMPLETE)
     pool = list(ANSWER_KEYS) + list(open_units(answers))
-    picks = [draw(POOL_INDEX) % len(pool) for _ in range(1 + draw(ITEM))]
-    units = [pool[i] for i in dict.fromkeys(picks)]
+    units = [u for u in draw(UNITS) if u in pool] or [draw(KEY)]
     if "cssrs" in units:
         units = [u for u in units if not u.startswith("cssrs.")]
     inner = {u[6:] for u in units if u.startswith("cssrs.")}
