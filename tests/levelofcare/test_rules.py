@@ -712,6 +712,20 @@ def test_weeks_unanswered_with_custom_moderate_cut() -> None:
     )
 
 
+def test_weeks_listed_when_an_unanswered_phq9_could_be_moderate_but_below_iop() -> None:
+    # With cuts 10 and 11, only a PHQ-9 total of exactly 10 is "moderate, not IOP".
+    answers = without(
+        complete(gad7=gad7(3)), "phq9", "weeks_weekly_therapy_without_improvement"
+    )
+    criteria = Criteria(phq9_iop_min=11, moderate_min=10)
+    assert evaluate(answers, criteria).missing == (
+        "phq9",
+        "weeks_weekly_therapy_without_improvement",
+    )
+    same_cut = Criteria(phq9_iop_min=10, moderate_min=10)
+    assert evaluate(answers, same_cut).missing == ("phq9",)
+
+
 def test_safe_housing_unanswered_is_listed_when_iop_is_indicated() -> None:
     rec = evaluate(without(complete(phq9=phq9(17)), "safe_housing"), DEFAULT_CRITERIA)
     assert (rec.level, rec.missing) == (None, ("safe_housing",))

@@ -58,20 +58,30 @@ def items_for(total: int, count: int) -> tuple[int, ...]:
 
 # ------------------------------------------------------------------ strategies
 
+
 # Instrument cuts of 0 (every answered total fires) are covered by table tests:
 # there an unanswered instrument is listed rather than assumed answered, which
 # the oracle below, filling in every unanswered question, cannot express.
-criteria_st = st.one_of(
-    st.just(DEFAULT_CRITERIA),
-    st.builds(
-        Criteria,
-        phq9_iop_min=st.integers(1, 27),
-        gad7_iop_min=st.integers(1, 21),
-        moderate_min=st.integers(1, 27),
-        persistent_weeks_min=st.integers(0, 20),
-        stepdown_window_days=st.integers(0, 60),
-    ),
-)
+@st.composite
+def custom_criteria(draw: st.DrawFn) -> Criteria:
+    """Any valid cuts; often the IOP cuts sit just above or below the moderate cut."""
+    moderate = draw(CUT)
+    near = st.integers(max(1, moderate - 2), moderate + 2)
+    return Criteria(
+        phq9_iop_min=min(27, draw(near | CUT)),
+        gad7_iop_min=min(21, draw(near | CUT)),
+        moderate_min=moderate,
+        persistent_weeks_min=draw(WEEKS_MIN),
+        stepdown_window_days=draw(WINDOW),
+    )
+
+
+CUT = st.integers(1, 27)
+WEEKS_MIN = st.integers(0, 20)
+WINDOW = st.integers(0, 60)
+
+
+criteria_st = st.just(DEFAULT_CRITERIA) | custom_criteria()
 
 
 # Few, wide draws keep generation fast: one integer per instrument or flag set.
@@ -87,7 +97,7 @@ def bits(number: int, count: int) -> list[bool]:
 SEVEN_BITS = st.integers(0, 127)
 EIGHT_BITS = st.integers(0, 255)
 ALL_KEYS_BITS = st.integers(0, 2 ** len(ANSWER_KEYS) - 1)
-HARM = st.sampled_from(("none", "none", "none", "none", "thoughts", "intent"))
+HARM = st.sampled_from(("none",) * 6 + ("thoughts", "intent"))
 DAYS = st.none() | st.integers(0, 120)
 WEEKS = st.none() | st.integers(0, 30)
 BOOLS = st.booleans()
@@ -97,7 +107,7 @@ BOOLS = st.booleans()
 def complete_cssrs(draw: st.DrawFn) -> Cssrs:
     wish, thoughts, method, _, _, ever, _ = bits(draw(SEVEN_BITS), 7)
     _, _, _, intent, plan, _, recent = bits(
-        draw(SEVEN_BITS) & draw(SEVEN_BITS) & draw(SEVEN_BITS), 7
+        draw(SEVEN_BITS) & draw(SEVEN_BITS) & draw(SEVEN_BITS) & draw(SEVEN_BITS), 7
     )
     return Cssrs(
         wish_dead=wish,
@@ -127,7 +137,7 @@ GAD7 = item_st(7)
 @st.composite
 def complete_answers(draw: st.DrawFn) -> Answers:
     impaired, detox, monitoring, no_care, no_housing, *_ = bits(
-        draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS), 8
+        draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS), 8
     )
     no_support, work, no_attend, *_ = bits(draw(EIGHT_BITS), 8)
     return Answers(
@@ -148,7 +158,43 @@ def complete_answers(draw: st.DrawFn) -> Answers:
     )
 
 
-COMPLETE = complete_answers()
+@st.composite
+def calm_answers(draw: st.DrawFn) -> Answers:
+    """Complete answers near the IOP and persistence cuts, with no inpatient risk:
+    where unanswered questions and raised answers matter most."""
+    wish, thoughts, method, ever, support, work, attend, _ = bits(draw(EIGHT_BITS), 8)
+    method = method and draw(BOOLS)
+    ever = ever and draw(BOOLS)
+    return Answers(
+        cssrs=Cssrs(
+            wish_dead=wish,
+            suicidal_thoughts=thoughts,
+            method=method if thoughts else None,
+            intent=False if thoughts else None,
+            plan=False if thoughts else None,
+            behavior_ever=ever,
+            behavior_past_3_months=False if ever else None,
+        ),
+        harm_to_others="none",
+        phq9=items_for(draw(PHQ9_TOTAL), 9),
+        gad7=items_for(draw(GAD7_TOTAL), 7),
+        impaired_judgement=False,
+        can_care_for_self=True,
+        safe_housing=draw(BOOLS) or draw(BOOLS),
+        support_at_home=not support,
+        needs_medical_detox=False,
+        needs_24h_medical_monitoring=False,
+        work_or_school_commitment=work,
+        can_attend_3_days_week=not attend,
+        discharged_inpatient_days_ago=draw(CALM_DAYS),
+        weeks_weekly_therapy_without_improvement=draw(WEEKS),
+    )
+
+
+PHQ9_TOTAL = st.integers(0, 27)
+GAD7_TOTAL = st.integers(0, 21)
+CALM_DAYS = st.sampled_from([None, None, None, 0, 29, 30, 31, 60, 365])
+COMPLETE = complete_answers() | calm_answers()
 
 
 @st.composite
