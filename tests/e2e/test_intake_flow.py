@@ -1,0 +1,267 @@
+"""Chromium: a coordinator registers a client, fills in an assessment as a person
+would (mouse and keyboard), watches the live scores, and reads the recommendation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import browser_login
+from tests.factories import PASSWORD, ClientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FREQUENCY = {
+    0: "Not at all",
+    1: "Several days",
+    2: "More than half the days",
+    3: "Nearly every day",
+}
+GATED = ("cssrs_method", "cssrs_intent", "cssrs_plan")
+
+
+def question(page: Page, name: str) -> Any:
+    """The wrapper crispy-forms renders around one question."""
+    return page.locator(f"#div_id_{name}")
+
+
+def choose(page: Page, name: str, label: str) -> None:
+    """Click the answer labelled `label` of question `name` (a mouse click)."""
+    question(page, name).get_by_label(label, exact=True).click()
+
+
+def test_coordinator_registers_a_client_and_gets_a_recommendation(
+    coordinator: Any, live_server: Any, page: Page, artifacts_dir: Path
+) -> None:
+    browser_login(page, live_server, coordinator.username, PASSWORD)
+
+    # --- register the client -------------------------------------------------------
+    nav = page.get_by_role("navigation", name="Main navigation")
+    nav.get_by_role("link", name="New client", exact=True).click()
+    expect(page.get_by_role("heading", name="Register a client")).to_be_visible()
+    page.get_by_label("Clinic reference / MRN").fill("mrn-e2e-001")
+    page.get_by_label("Given name").fill("Jordan")
+    page.get_by_label("Family name").fill("Rivera")
+    page.get_by_label("Date of birth").fill("1988-03-14")
+    page.get_by_label("Contact").fill("+1 555 0100")
+    page.get_by_role("button", name="Register client").click()
+
+    expect(page.get_by_role("heading", name="Jordan Rivera")).to_be_visible()
+    expect(page.get_by_text("Client MRN-E2E-001 registered.")).to_be_visible()
+    expect(page.get_by_text("No assessments yet.")).to_be_visible()
+
+    # --- the assessment form ---------------------------------------------------------
+    page.get_by_role("link", name="New assessment").click()
+    expect(
+        page.get_by_role("heading", name="Assessment for Jordan Rivera")
+    ).to_be_visible()
+
+    # C-SSRS questions 3-5 are asked only after "yes" to question 2.
+    for name in GATED:
+        expect(question(page, name)).to_be_hidden()
+    choose(page, "cssrs_wish_dead", "Yes")
+    choose(page, "cssrs_suicidal_thoughts", "Yes")
+    for name in GATED:
+        expect(question(page, name)).to_be_visible()
+    choose(page, "cssrs_method", "Yes")
+    choose(page, "cssrs_suicidal_thoughts", "No")
+    for name in GATED:
+        expect(question(page, name)).to_be_hidden()
+    choose(page, "cssrs_suicidal_thoughts", "Yes")
+    for name in GATED:
+        expect(question(page, name)).to_be_visible()
+    # Hiding cleared the answer given before: it has to be given again.
+    expect(
+        question(page, "cssrs_method").get_by_label("Yes", exact=True)
+    ).not_to_be_checked()
+    choose(page, "cssrs_method", "Yes")
+    choose(page, "cssrs_intent", "No")
+    choose(page, "cssrs_plan", "No")
+    expect(question(page, "cssrs_behavior_past_3_months")).to_be_hidden()
+    choose(page, "cssrs_behavior_ever", "No")
+    choose(page, "harm_to_others", "None")
+
+    # PHQ-9 with the mouse, watching the live total and band.
+    total = page.locator('[data-total="phq9"]')
+    band = page.locator('[data-band="phq9"]')
+    answered = page.locator('[data-answered="phq9"]')
+    expect(total).to_have_text("—")
+    phq9 = [2, 2, 2, 2, 2, 2, 1, 1, 0]  # 14 first: moderate
+    for i, value in enumerate(phq9[:4], start=1):
+        choose(page, f"phq9_{i}", FREQUENCY[value])
+    expect(total).to_have_text("8 so far")
+    expect(answered).to_have_text("(4 of 9 answered)")
+    expect(band).to_have_text("")
+    for i, value in enumerate(phq9[4:8], start=5):
+        choose(page, f"phq9_{i}", FREQUENCY[value])
+    expect(total).to_have_text("14 so far")
+    # Item 9 above 0 shows the safety banner; back to 0 hides it.
+    banner = page.locator("#item9-banner")
+    expect(banner).to_be_hidden()
+    choose(page, "phq9_9", FREQUENCY[1])
+    expect(banner).to_be_visible()
+    expect(total).to_have_text("15")
+    expect(band).to_have_text("moderately severe")
+    choose(page, "phq9_9", FREQUENCY[0])
+    expect(banner).to_be_hidden()
+    expect(total).to_have_text("14")
+    expect(band).to_have_text("moderate")
+    expect(answered).to_have_text("")
+    choose(page, "phq9_7", FREQUENCY[2])
+    expect(total).to_have_text("15")
+    expect(band).to_have_text("moderately severe")
+    choose(page, "phq9_8", FREQUENCY[2])
+    expect(total).to_have_text("16")
+    expect(band).to_have_text("moderately severe")
+
+    # GAD-7 with the keyboard only: Space picks the first answer, the arrow keys
+    # move along the answers of one question, Tab goes to the next question.
+    gad7 = [1, 2, 1, 0, 1, 1, 1]  # 7: mild
+    page.locator("#id_gad7_1_0").focus()
+    for value in gad7:
+        page.keyboard.press("Space")
+        for _ in range(value):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Tab")
+    for i, value in enumerate(gad7, start=1):
+        expect(
+            question(page, f"gad7_{i}").get_by_label(FREQUENCY[value], exact=True)
+        ).to_be_checked()
+    expect(page.locator('[data-total="gad7"]')).to_have_text("7")
+    expect(page.locator('[data-band="gad7"]')).to_have_text("mild")
+
+    choose(page, "impaired_judgement", "No")
+    # 3. Ability to live safely at home
+    choose(page, "can_care_for_self", "Yes")
+    choose(page, "safe_housing", "Yes")
+    choose(page, "support_at_home", "Yes")
+    choose(page, "needs_medical_detox", "No")
+    choose(page, "needs_24h_medical_monitoring", "No")
+    # 4. Commitments
+    choose(page, "work_or_school_commitment", "Yes")
+    choose(page, "can_attend_3_days_week", "Yes")
+    # 5. History: the count of weeks is asked only after "yes".
+    choose(page, "discharged_inpatient", "No")
+    weeks = page.get_by_label("Weeks of weekly therapy without improvement")
+    expect(weeks).to_be_hidden()
+    choose(page, "in_weekly_therapy", "Yes")
+    expect(weeks).to_be_visible()
+    weeks.click()
+    page.keyboard.type("3")
+    # 6. Notes
+    page.get_by_label("Coordinator notes").click()
+    page.keyboard.type("Seen at the walk-in clinic; came with a partner.")
+
+    # Every section reports complete in the progress card.
+    progress = page.locator("#section-progress")
+    for section in (
+        "1. Risk of self-harm",
+        "2. Symptom severity",
+        "3. Ability to live safely at home",
+        "4. Work / school / caregiving commitments",
+        "5. History",
+    ):
+        expect(progress.get_by_role("listitem").filter(has_text=section)).to_have_text(
+            f"{section}: complete"
+        )
+    page.screenshot(path=str(artifacts_dir / "intake-form-filled.png"), full_page=True)
+
+    page.get_by_role("button", name="Submit assessment").click()
+
+    # --- the recommendation --------------------------------------------------------
+    expect(page.get_by_role("heading", name="Recommendation")).to_be_visible()
+    expect(page.get_by_text("Assessment submitted.")).to_be_visible()
+    expect(page.get_by_test_id("rec-level")).to_have_text("IOP (intensive outpatient)")
+    reasons = page.get_by_test_id("reasons")
+    phq9_reason = reasons.get_by_role("listitem").filter(has_text="PHQ9_IOP")
+    expect(phq9_reason).to_contain_text(
+        "PHQ-9 total 16 (moderately severe) is at or above the IOP threshold of 15."
+    )
+    expect(phq9_reason.locator("code")).to_have_text("PHQ9_IOP")
+    cssrs_reason = reasons.get_by_role("listitem").filter(
+        has_text="RISK_CSSRS_MODERATE"
+    )
+    expect(cssrs_reason).to_contain_text("Moderate suicide risk on the C-SSRS screener")
+    # Every question was answered: nothing is missing.
+    expect(page.get_by_test_id("missing")).to_have_count(0)
+    scores = page.get_by_test_id("scores")
+    expect(scores).to_contain_text("16 / 27 (moderately severe)")
+    expect(scores).to_contain_text("7 / 21 (mild)")
+    expect(scores).to_contain_text("moderate")
+    expect(page.get_by_test_id("safety-banner")).to_have_count(0)
+    expect(page.get_by_role("link", name="Printable view")).to_be_visible()
+    page.screenshot(
+        path=str(artifacts_dir / "intake-recommendation.png"), full_page=True
+    )
+
+    # The printable view carries the same level and reasons.
+    page.get_by_role("link", name="Printable view").click()
+    expect(
+        page.get_by_role("heading", name="level-of-care recommendation")
+    ).to_be_visible()
+    expect(page.get_by_test_id("rec-level")).to_have_text("IOP (intensive outpatient)")
+    expect(page.get_by_test_id("reasons")).to_contain_text("PHQ9_IOP")
+
+    # The client list finds the client by name, with the latest recommendation.
+    nav.get_by_role("link", name="Clients", exact=True).click()
+    page.get_by_label("Search by name or reference").fill("rivera")
+    page.get_by_role("button", name="Search").click()
+    row = page.get_by_role("row").filter(has_text="MRN-E2E-001")
+    expect(row).to_contain_text("Rivera, Jordan")
+    expect(row).to_contain_text("IOP")
+    row.get_by_role("link", name="MRN-E2E-001").click()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.locator('[data-kind="assessment"]')).to_contain_text(
+        "Intake assessment submitted by"
+    )
+
+
+def test_a_saved_draft_keeps_the_answered_phq9_items(
+    coordinator: Any, live_server: Any, page: Page
+) -> None:
+    client = ClientFactory(
+        given_name="Morgan", family_name="Lee", created_by=coordinator
+    )
+    browser_login(page, live_server, coordinator.username, PASSWORD)
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.get_by_role("link", name="New assessment").click()
+
+    partial = {1: 3, 2: 1, 3: 0, 5: 2}  # items 4 and 6-9 left blank
+    for i, value in partial.items():
+        choose(page, f"phq9_{i}", FREQUENCY[value])
+    choose(page, "cssrs_wish_dead", "No")
+    expect(page.locator('[data-total="phq9"]')).to_have_text("6 so far")
+    page.get_by_role("button", name="Save draft").click()
+
+    expect(page).to_have_url(re.compile(r"/assessments/\d+/edit/$"))
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+
+    def assert_kept() -> None:
+        for i in range(1, 10):
+            group = question(page, f"phq9_{i}")
+            if i in partial:
+                expect(
+                    group.get_by_label(FREQUENCY[partial[i]], exact=True)
+                ).to_be_checked()
+            else:
+                for label in FREQUENCY.values():
+                    expect(group.get_by_label(label, exact=True)).not_to_be_checked()
+        expect(
+            question(page, "cssrs_wish_dead").get_by_label("No", exact=True)
+        ).to_be_checked()
+        expect(page.locator('[data-total="phq9"]')).to_have_text("6 so far")
+        expect(page.locator('[data-answered="phq9"]')).to_have_text("(4 of 9 answered)")
+
+    page.reload()
+    assert_kept()
+
+    # The draft is on the client's timeline and opens with the same answers.
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    draft = page.get_by_test_id("timeline").locator('[data-kind="draft"]')
+    expect(draft).to_contain_text("Draft assessment")
+    draft.get_by_role("link", name="continue").click()
+    assert_kept()
