@@ -126,10 +126,11 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
 
     def items(name: str, labels: tuple[str, ...]) -> list[tuple[str, str]]:
         values = answers.get(name)
+        title = f"{name.upper()[:3]}-{name[3:]}"  # phq9 -> PHQ-9
         if values is None:
-            return [(f"{name.upper()[:3]}-{name[3:]}", "not answered")]
+            return [(title, "not answered")]
         return [
-            (f"{i}. {label}", f"{value} ({freq[str(value)].lower()})")
+            (f"{title} {i}. {label}", f"{value} ({freq[str(value)].lower()})")
             for i, (label, value) in enumerate(
                 zip(labels, values, strict=True), start=1
             )

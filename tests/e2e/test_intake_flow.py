@@ -205,6 +205,8 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
     ).to_be_visible()
     expect(page.get_by_test_id("rec-level")).to_have_text("IOP (intensive outpatient)")
     expect(page.get_by_test_id("reasons")).to_contain_text("PHQ9_IOP")
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_role("heading", name="Recommendation")).to_be_visible()
 
     # The client list finds the client by name, with the latest recommendation.
     nav.get_by_role("link", name="Clients", exact=True).click()
