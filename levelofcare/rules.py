@@ -1454,6 +1454,207 @@ _PARSERS: Final[Mapping[object, _Parser]] = {
 }
 
 
+# Fast path for valid answers (the impact preview parses 100,000 of them): exact
+# type checks only, and the slots of new objects are set directly. It answers
+# None whenever anything is unusual (a subclass, an unknown key, a wrong value),
+# and `answers_from_dict` then runs the full validator, which alone explains
+# errors. So it may only accept what the full validator accepts, building the
+# very same values; tests/levelofcare/test_answers_fast_path.py checks that.
+_ABSENT: Final = object()  # not MISSING: a MISSING *value* must fail validation
+_ANSWER_KEY_SET: Final = frozenset(ANSWER_KEYS)
+_HARM_CHOICE_SET: Final = frozenset(HARM_TO_OTHERS_CHOICES)
+_object_new: Final = object.__new__
+
+
+def _slot_setters(cls: type, names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+(
+    _set_wish_dead,
+    _set_suicidal_thoughts,
+    _set_method,
+    _set_intent,
+    _set_plan,
+    _set_behavior_ever,
+    _set_behavior_past_3_months,
+) = _slot_setters(Cssrs, CSSRS_QUESTIONS)
+(
+    _set_cssrs,
+    _set_harm_to_others,
+    _set_phq9,
+    _set_gad7,
+    _set_impaired_judgement,
+    _set_can_care_for_self,
+    _set_safe_housing,
+    _set_support_at_home,
+    _set_needs_medical_detox,
+    _set_needs_24h_medical_monitoring,
+    _set_work_or_school_commitment,
+    _set_can_attend_3_days_week,
+    _set_discharged_inpatient_days_ago,
+    _set_weeks_weekly_therapy_without_improvement,
+) = _slot_setters(Answers, ANSWER_KEYS)
+
+
+def _fast_answers(data: object) -> Answers | None:
+    """`Answers` if `data` is plainly valid; None when undecided (maybe invalid).
+
+    Written out field by field, without helper calls or loops: it runs once per
+    stored assessment in the impact preview, and every call counts there.
+    """
+    if type(data) is not dict or not data.keys() <= _ANSWER_KEY_SET:
+        return None
+    absent = _ABSENT
+    get = data.get
+    answers: Answers = _object_new(Answers)
+
+    value = get("cssrs", absent)
+    if value is absent:
+        _set_cssrs(answers, MISSING)
+    else:
+        if type(value) is not dict or not value.keys() <= _CSSRS_KEYS:
+            return None
+        get_answer = value.get
+        wish = get_answer("wish_dead")
+        thoughts = get_answer("suicidal_thoughts")
+        method = get_answer("method")
+        intent = get_answer("intent")
+        plan = get_answer("plan")
+        ever = get_answer("behavior_ever")
+        recent = get_answer("behavior_past_3_months")
+        # Each answer is None, True or False (by identity), and the skip logic
+        # holds: questions 3-5 need yes to question 2, 6b needs yes to 6.
+        yes_2 = thoughts is True
+        yes_6 = ever is True
+        if not (
+            (wish is None or wish is True or wish is False)
+            and (thoughts is None or yes_2 or thoughts is False)
+            and (method is None or method is False or (yes_2 and method is True))
+            and (intent is None or intent is False or (yes_2 and intent is True))
+            and (plan is None or plan is False or (yes_2 and plan is True))
+            and (ever is None or yes_6 or ever is False)
+            and (recent is None or recent is False or (yes_6 and recent is True))
+        ):
+            return None
+        screener: Cssrs = _object_new(Cssrs)
+        _set_wish_dead(screener, wish)
+        _set_suicidal_thoughts(screener, thoughts)
+        _set_method(screener, method)
+        _set_intent(screener, intent)
+        _set_plan(screener, plan)
+        _set_behavior_ever(screener, ever)
+        _set_behavior_past_3_months(screener, recent)
+        _set_cssrs(answers, screener)
+
+    value = get("harm_to_others", absent)
+    if value is absent:
+        value = MISSING
+    elif type(value) is not str or value not in _HARM_CHOICE_SET:
+        return None
+    _set_harm_to_others(answers, value)
+
+    # Item types first: True == 1 and 1.0 == 1 would pass the value check alone.
+    value = get("phq9", absent)
+    if value is absent:
+        value = MISSING
+    elif (
+        type(value) is list
+        and len(value) == PHQ9_ITEMS
+        and _INT.issuperset(map(type, value))
+        and _ITEM_VALUES.issuperset(value)
+    ):
+        value = tuple(value)
+    else:
+        return None
+    _set_phq9(answers, value)
+
+    value = get("gad7", absent)
+    if value is absent:
+        value = MISSING
+    elif (
+        type(value) is list
+        and len(value) == GAD7_ITEMS
+        and _INT.issuperset(map(type, value))
+        and _ITEM_VALUES.issuperset(value)
+    ):
+        value = tuple(value)
+    else:
+        return None
+    _set_gad7(answers, value)
+
+    value = get("impaired_judgement", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_impaired_judgement(answers, value)
+
+    value = get("can_care_for_self", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_can_care_for_self(answers, value)
+
+    value = get("safe_housing", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_safe_housing(answers, value)
+
+    value = get("support_at_home", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_support_at_home(answers, value)
+
+    value = get("needs_medical_detox", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_needs_medical_detox(answers, value)
+
+    value = get("needs_24h_medical_monitoring", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_needs_24h_medical_monitoring(answers, value)
+
+    value = get("work_or_school_commitment", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_work_or_school_commitment(answers, value)
+
+    value = get("can_attend_3_days_week", absent)
+    if value is not True and value is not False:
+        if value is not absent:
+            return None
+        value = MISSING
+    _set_can_attend_3_days_week(answers, value)
+
+    value = get("discharged_inpatient_days_ago", absent)
+    if value is absent:
+        value = MISSING
+    elif value is not None and (type(value) is not int or value < 0):
+        return None
+    _set_discharged_inpatient_days_ago(answers, value)
+
+    value = get("weeks_weekly_therapy_without_improvement", absent)
+    if value is absent:
+        value = MISSING
+    elif value is not None and (type(value) is not int or value < 0):
+        return None
+    _set_weeks_weekly_therapy_without_improvement(answers, value)
+    return answers
+
+
 def answers_from_dict(data: object) -> Answers:
     """Validate contract answers JSON (already decoded) and build `Answers`.
 
@@ -1461,6 +1662,14 @@ def answers_from_dict(data: object) -> Answers:
     not a bool) and out-of-range values are errors, never dropped or clamped.
     Every error is collected; raises `AnswersError` if there is any.
     """
+    answers = _fast_answers(data)
+    if answers is not None:
+        return answers
+    return _validate_answers(data)
+
+
+def _validate_answers(data: object) -> Answers:
+    """The full validator behind `answers_from_dict`: explains every error."""
     if not isinstance(data, dict):
         raise AnswersError(
             {"__all__": [f"answers must be a JSON object; got {_show(data)}"]}
