@@ -241,3 +241,11 @@ def test_versions_are_listed_newest_first(criteria_admin) -> None:
     )
 
     assert [c.version for c in criteria_versions()] == [2, 1]
+
+
+@pytest.mark.django_db
+def test_version_1_from_the_data_migration_has_its_history_row() -> None:
+    v1 = CriteriaSet.objects.get(version=1)
+    (row,) = v1.history.all()
+    assert (row.version, row.history_type) == (1, "+")
+    assert row.history_change_reason.startswith("Version 1")
