@@ -1555,33 +1555,50 @@ def _fast_answers(data: object) -> Answers | None:
     _set_harm_to_others(answers, value)
 
     # Item types first: True == 1 and 1.0 == 1 would pass the value check alone.
+    # (Unpacked and compared one by one: twice as fast as a set of the types.)
     value = get("phq9", absent)
     if value is absent:
-        value = MISSING
-    elif (
-        type(value) is list
-        and len(value) == PHQ9_ITEMS
-        and _INT.issuperset(map(type, value))
-        and _ITEM_VALUES.issuperset(value)
-    ):
-        value = tuple(value)
+        _set_phq9(answers, MISSING)
+    elif type(value) is list and len(value) == PHQ9_ITEMS:
+        i1, i2, i3, i4, i5, i6, i7, i8, i9 = value
+        if not (
+            type(i1)
+            is type(i2)
+            is type(i3)
+            is type(i4)
+            is type(i5)
+            is type(i6)
+            is type(i7)
+            is type(i8)
+            is type(i9)
+            is int
+            and _ITEM_VALUES.issuperset(value)
+        ):
+            return None
+        _set_phq9(answers, (i1, i2, i3, i4, i5, i6, i7, i8, i9))
     else:
         return None
-    _set_phq9(answers, value)
 
     value = get("gad7", absent)
     if value is absent:
-        value = MISSING
-    elif (
-        type(value) is list
-        and len(value) == GAD7_ITEMS
-        and _INT.issuperset(map(type, value))
-        and _ITEM_VALUES.issuperset(value)
-    ):
-        value = tuple(value)
+        _set_gad7(answers, MISSING)
+    elif type(value) is list and len(value) == GAD7_ITEMS:
+        i1, i2, i3, i4, i5, i6, i7 = value
+        if not (
+            type(i1)
+            is type(i2)
+            is type(i3)
+            is type(i4)
+            is type(i5)
+            is type(i6)
+            is type(i7)
+            is int
+            and _ITEM_VALUES.issuperset(value)
+        ):
+            return None
+        _set_gad7(answers, (i1, i2, i3, i4, i5, i6, i7))
     else:
         return None
-    _set_gad7(answers, value)
 
     value = get("impaired_judgement", absent)
     if value is not True and value is not False:

@@ -269,6 +269,20 @@ def test_unusual_shapes_agree(data: object) -> None:
     assert_agree(data)
 
 
+@pytest.mark.parametrize(("key", "count"), [("phq9", 9), ("gad7", 7)])
+@pytest.mark.parametrize(
+    "item", [True, False, 1.0, Whole(1), Item.ONE, -1, 4, None, "1"], ids=repr
+)
+def test_a_wrong_item_in_any_position_agrees(
+    key: str, count: int, item: object
+) -> None:
+    for position in range(count):
+        items: list[object] = [1] * count
+        items[position] = item
+        assert rules._fast_answers({key: items}) is None
+        assert_agree({key: items})
+
+
 def test_fast_path_builds_new_objects_with_the_given_values() -> None:
     data = {
         "cssrs": {"wish_dead": True, "suicidal_thoughts": False},
