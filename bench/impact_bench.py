@@ -24,14 +24,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _benchdb import bench_database, migrate, setup_django, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "locatr_bench"
 TARGET_SECONDS = 5.0
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 
 
 def main() -> int:
@@ -52,78 +52,16 @@ def main() -> int:
     args = parser.parse_args()
     n = 10_000 if args.quick else 100_000
 
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        print(
-            "impact_bench needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB"
-            " (any database you can connect to; the bench creates and drops its own "
-            f"'{BENCH_DB}' next to it).",
-            file=sys.stderr,
-        )
+    db = bench_database(
+        BENCH_DB, script="impact_bench", refuse_test_databases=False, force_drop=False
+    )
+    if db is None:
         return 2
-    own_db = parts.path.lstrip("/") or "postgres"
-    if own_db == BENCH_DB:
-        print(
-            f"DATABASE_URL points at '{BENCH_DB}', the bench's throwaway database; "
-            "point it at your own database instead.",
-            file=sys.stderr,
-        )
-        return 2
-
-    server = _server_params(parts, own_db)
-    _recreate_database(server)
-    try:
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "locatr.settings")
-        import django
-
-        django.setup()
-        from django.conf import settings
-
-        settings.DEBUG = False  # no query logging while we measure
+    # As before, no DROP ... WITH (FORCE): a drop fails rather than ending someone
+    # else's session on locatr_bench.
+    with throwaway_database(db, keep=args.keep):
+        setup_django(db)
         return _run(n, args.runs, args.workers)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep:
-            print(f"kept database {BENCH_DB}")
-        else:
-            _drop_database(server)
-
-
-def _server_params(parts: Any, own_db: str) -> dict[str, Any]:
-    return {
-        "dbname": own_db,
-        "user": parts.username or None,
-        "password": parts.password or None,
-        "host": parts.hostname or None,
-        "port": parts.port or None,
-    }
-
-
-def _admin_connection(server: dict[str, Any]) -> Any:
-    import psycopg2
-
-    conn = psycopg2.connect(**{k: v for k, v in server.items() if v is not None})
-    conn.autocommit = True
-    return conn
-
-
-def _recreate_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _drop_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-    conn.close()
 
 
 # --- data ------------------------------------------------------------------------
@@ -256,7 +194,6 @@ def populate(n: int, *, seed: int = 2024) -> None:
 
 
 def _run(n: int, runs: int, workers: int | None) -> int:
-    from django.core.management import call_command
     from django.db.models import Count
 
     from levelofcare import rules
@@ -264,9 +201,7 @@ def _run(n: int, runs: int, workers: int | None) -> int:
     from levelofcare.models import Recommendation
 
     print(f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}")
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated in {time.perf_counter() - started:.1f} s")
+    print(f"migrated in {migrate():.1f} s")
     started = time.perf_counter()
     populate(n)
     print(

@@ -49,13 +49,14 @@ from datetime import date, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
+
+from _benchdb import bench_database, migrate, setup_django, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "locatr_bench_load"
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 HOST = "127.0.0.1"
 SMALL, LARGE = 100, 2_000
 QUERY_COUNT_PAGES = ("/reviews/", "/clients/", "/reviews/due/", "/reviews/due/?who=all")
@@ -82,28 +83,11 @@ def main() -> int:
     workers = args.workers or (4 if args.quick else 8)
     per_worker = args.requests or (15 if args.quick else 50)
 
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        print(
-            "load_bench needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB"
-            " (any database you can connect to; the bench creates and drops its own "
-            f"'{BENCH_DB}' next to it).",
-            file=sys.stderr,
-        )
+    db = bench_database(BENCH_DB, script="load_bench")
+    if db is None:
         return 2
-    own_db = parts.path.lstrip("/") or "postgres"
-    if own_db == BENCH_DB or own_db.startswith("test_"):
-        print(
-            f"DATABASE_URL points at '{own_db}'; point it at your own database "
-            "(the bench only uses it to reach the server).",
-            file=sys.stderr,
-        )
-        return 2
-
-    server = _server_params(parts, own_db)
     app_env = {
-        "DATABASE_URL": urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
+        "DATABASE_URL": db.url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "DEBUG": "0",
         "ALLOWED_HOSTS": HOST,
@@ -121,79 +105,31 @@ def main() -> int:
         app_env["CONN_MAX_AGE"] = str(args.conn_max_age)
     password = "bench-" + secrets.token_urlsafe(12)
 
-    _recreate_database(server)
-    gunicorn: subprocess.Popen[bytes] | None = None
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
-        prefix="locatr-load-bench-gunicorn-", suffix=".log", delete=False
-    )
-    try:
-        os.environ.update(app_env)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "locatr.settings"
-        import django
-
-        warnings.filterwarnings("ignore", message="No directory at")  # whitenoise
-        django.setup()
-        print(
-            f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}; "
-            f"load average {os.getloadavg()[0]:.1f}"
+    with throwaway_database(db, keep=args.keep):
+        gunicorn: subprocess.Popen[bytes] | None = None
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finally
+            prefix="locatr-load-bench-gunicorn-", suffix=".log", delete=False
         )
-        client_pks = _prepare(password)
-        port = _free_port()
-        gunicorn = _start_gunicorn(port, app_env, log)
-        print(
-            f"gunicorn: 2 sync workers on {HOST}:{port} (pid {gunicorn.pid}), "
-            f"CONN_MAX_AGE={app_env.get('CONN_MAX_AGE', 'app default')}"
-        )
-        return _load(port, password, client_pks, workers, per_worker)
-    finally:
-        if gunicorn is not None:
-            _stop(gunicorn)
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep:
-            print(f"kept database {BENCH_DB}")
-        else:
-            _drop_database(server)
-
-
-# --- the throwaway database ---------------------------------------------------------
-
-
-def _server_params(parts: Any, own_db: str) -> dict[str, Any]:
-    return {
-        "dbname": own_db,
-        "user": parts.username or None,
-        "password": parts.password or None,
-        "host": parts.hostname or None,
-        "port": parts.port or None,
-    }
-
-
-def _admin_connection(server: dict[str, Any]) -> Any:
-    import psycopg2
-
-    conn = psycopg2.connect(**{k: v for k, v in server.items() if v is not None})
-    conn.autocommit = True
-    return conn
-
-
-def _recreate_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _drop_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    conn.close()
+        try:
+            warnings.filterwarnings("ignore", message="No directory at")  # whitenoise
+            setup_django(db, {**app_env, "DJANGO_SETTINGS_MODULE": "locatr.settings"})
+            print(
+                f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
+            client_pks = _prepare(password)
+            port = _free_port()
+            gunicorn = _start_gunicorn(port, app_env, log)
+            print(
+                f"gunicorn: 2 sync workers on {HOST}:{port} (pid {gunicorn.pid}), "
+                f"CONN_MAX_AGE={app_env.get('CONN_MAX_AGE', 'app default')}"
+            )
+            return _load(port, password, client_pks, workers, per_worker)
+        finally:
+            if gunicorn is not None:
+                _stop(gunicorn)
+            log.close()
+            Path(log.name).unlink(missing_ok=True)
 
 
 # --- data ---------------------------------------------------------------------------
@@ -368,12 +304,13 @@ def _prepare(password: str) -> list[int]:
     from levelofcare.models import ProgressReview
     from levelofcare.selectors import recommendations_waiting
 
+    seconds = migrate()
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
     call_command(
         "create_demo_data", password=password, force=True, stdout=io.StringIO()
     )
-    print(f"migrated, demo accounts created in {time.perf_counter() - started:.1f} s")
+    seconds += time.perf_counter() - started
+    print(f"migrated, demo accounts created in {seconds:.1f} s")
     clinician = get_user_model().objects.get(username="clinician")
     counts = {}
     done = 0

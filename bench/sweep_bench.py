@@ -35,13 +35,13 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _benchdb import bench_database, migrate, setup_django, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "locatr_bench_sweep"
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 CHUNK = 10_000
 CLINICIANS = 5
 IMPORT_POLL_SECONDS = 120
@@ -63,32 +63,13 @@ def main() -> int:
     args = parser.parse_args()
     n = args.reviews or (10_000 if args.quick else 100_000)
 
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        print(
-            "sweep_bench needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/DB"
-            " (any database you can connect to; the bench creates and drops its own "
-            f"'{BENCH_DB}' next to it).",
-            file=sys.stderr,
-        )
+    db = bench_database(BENCH_DB, script="sweep_bench")
+    if db is None:
         return 2
-    own_db = parts.path.lstrip("/") or "postgres"
-    if own_db == BENCH_DB or own_db.startswith("test_"):
-        print(
-            f"DATABASE_URL points at '{own_db}'; point it at your own database "
-            "(the bench only uses it to reach the server).",
-            file=sys.stderr,
-        )
-        return 2
-
-    server = _server_params(parts, own_db)
-    _recreate_database(server)
-    try:
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        # Set before django.setup(): settings read them from the environment. No
-        # .env file, so nothing in it (an EMAIL_URL, say) can change the backend.
-        os.environ.update(
+    with throwaway_database(db, keep=args.keep):
+        # No .env file, so nothing in it (an EMAIL_URL, say) can change the backend.
+        setup_django(
+            db,
             {
                 "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
                 "DEBUG": "0",
@@ -97,61 +78,10 @@ def main() -> int:
                 "CELERY_BROKER_URL": "memory://",
                 "LOG_LEVEL": "WARNING",
                 "DJANGO_SETTINGS_MODULE": "locatr.settings",
-            }
+            },
+            unset=["EMAIL_URL"],
         )
-        os.environ.pop("EMAIL_URL", None)
-        import django
-
-        django.setup()
-        from django.conf import settings
-
-        settings.DEBUG = False  # no query logging while we measure
         return _run(n, args.batch_size)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if args.keep:
-            print(f"kept database {BENCH_DB}")
-        else:
-            _drop_database(server)
-
-
-# --- the throwaway database ---------------------------------------------------------
-
-
-def _server_params(parts: Any, own_db: str) -> dict[str, Any]:
-    return {
-        "dbname": own_db,
-        "user": parts.username or None,
-        "password": parts.password or None,
-        "host": parts.hostname or None,
-        "port": parts.port or None,
-    }
-
-
-def _admin_connection(server: dict[str, Any]) -> Any:
-    import psycopg2
-
-    conn = psycopg2.connect(**{k: v for k, v in server.items() if v is not None})
-    conn.autocommit = True
-    return conn
-
-
-def _recreate_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-def _drop_database(server: dict[str, Any]) -> None:
-    conn = _admin_connection(server)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    conn.close()
 
 
 # --- data ---------------------------------------------------------------------------
@@ -161,27 +91,9 @@ def _level_templates() -> dict[str, dict[str, Any]]:
     """Answers and the stored recommendation fields for one client at each level."""
     from levelofcare.models import LEVEL_PRIORITY, CriteriaSet
     from levelofcare.services import recommendation_evaluate
+    from tests.levelofcare.factories_criteria import complete_answers
 
-    outpatient: dict[str, Any] = {
-        "cssrs": {
-            "wish_dead": False,
-            "suicidal_thoughts": False,
-            "behavior_ever": False,
-        },
-        "harm_to_others": "none",
-        "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
-        "gad7": [1, 0, 1, 0, 0, 1, 0],
-        "impaired_judgement": False,
-        "can_care_for_self": True,
-        "safe_housing": True,
-        "support_at_home": True,
-        "needs_medical_detox": False,
-        "needs_24h_medical_monitoring": False,
-        "work_or_school_commitment": True,
-        "can_attend_3_days_week": True,
-        "discharged_inpatient_days_ago": None,
-        "weeks_weekly_therapy_without_improvement": None,
-    }
+    outpatient = complete_answers(work_or_school_commitment=True)
     iop = {**outpatient, "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0]}
     inpatient = {
         **outpatient,
@@ -375,7 +287,6 @@ def _rss_mb() -> float:
 
 def _run(n: int, batch_size: int | None) -> int:
     from django.core import mail
-    from django.core.management import call_command
     from django.db.models import Q
     from django.utils import timezone
 
@@ -385,9 +296,7 @@ def _run(n: int, batch_size: int | None) -> int:
         f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated in {time.perf_counter() - started:.1f} s")
+    print(f"migrated in {migrate():.1f} s")
 
     now = timezone.now()
     started = time.perf_counter()
