@@ -23,10 +23,14 @@ VIEW_CLIENTS = "intake.view_client"
 
 
 @permission_required(VIEW_CLIENTS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def client_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    # A search by name travels in the POST body, never in the URL: URLs end up in
+    # access logs and browser history, and names are patient-identifying.
+    params = request.POST if request.method == "POST" else request.GET
+    query = request.POST.get("q", "").strip()[:100]
     page = Paginator(selectors.client_search(query=query), 25).get_page(
-        request.GET.get("page")
+        params.get("page")
     )
     return render(request, "intake/client_list.html", {"page": page, "query": query})
 
