@@ -1484,17 +1484,13 @@ def _slot_setters(cls: type, names: Sequence[str]) -> tuple[Any, ...]:
     _set_harm_to_others,
     _set_phq9,
     _set_gad7,
-    _set_impaired_judgement,
-    _set_can_care_for_self,
-    _set_safe_housing,
-    _set_support_at_home,
-    _set_needs_medical_detox,
-    _set_needs_24h_medical_monitoring,
-    _set_work_or_school_commitment,
-    _set_can_attend_3_days_week,
     _set_discharged_inpatient_days_ago,
     _set_weeks_weekly_therapy_without_improvement,
-) = _slot_setters(Answers, ANSWER_KEYS)
+) = _slot_setters(Answers, ("cssrs", "harm_to_others", "phq9", "gad7", *_HISTORY_KEYS))
+# (answer key, slot setter) of the yes/no questions, in contract order.
+_BOOL_SETTERS: Final = tuple(
+    zip(_BOOL_KEYS, _slot_setters(Answers, _BOOL_KEYS), strict=True)
+)
 
 
 def _fast_answers(data: object) -> Answers | None:
@@ -1600,61 +1596,13 @@ def _fast_answers(data: object) -> Answers | None:
     else:
         return None
 
-    value = get("impaired_judgement", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_impaired_judgement(answers, value)
-
-    value = get("can_care_for_self", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_can_care_for_self(answers, value)
-
-    value = get("safe_housing", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_safe_housing(answers, value)
-
-    value = get("support_at_home", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_support_at_home(answers, value)
-
-    value = get("needs_medical_detox", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_needs_medical_detox(answers, value)
-
-    value = get("needs_24h_medical_monitoring", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_needs_24h_medical_monitoring(answers, value)
-
-    value = get("work_or_school_commitment", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_work_or_school_commitment(answers, value)
-
-    value = get("can_attend_3_days_week", absent)
-    if value is not True and value is not False:
-        if value is not absent:
-            return None
-        value = MISSING
-    _set_can_attend_3_days_week(answers, value)
+    for key, set_value in _BOOL_SETTERS:
+        value = get(key, absent)
+        if value is not True and value is not False:
+            if value is not absent:
+                return None
+            value = MISSING
+        set_value(answers, value)
 
     value = get("discharged_inpatient_days_ago", absent)
     if value is absent:
