@@ -12,38 +12,14 @@ from intake.models import Assessment, Client
 from levelofcare import rules
 from levelofcare.models import CriteriaSet, Recommendation
 from levelofcare.selectors import criteria_active
+from tests.factories import answers as base_answers
 
 _references = itertools.count(1)
 
 
 def complete_answers(**changes: Any) -> dict[str, Any]:
     """Every question answered, nothing fires: outpatient. `...` removes a key."""
-    data: dict[str, Any] = {
-        "cssrs": {
-            "wish_dead": False,
-            "suicidal_thoughts": False,
-            "behavior_ever": False,
-        },
-        "harm_to_others": "none",
-        "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
-        "gad7": [1, 0, 1, 0, 0, 1, 0],
-        "impaired_judgement": False,
-        "can_care_for_self": True,
-        "safe_housing": True,
-        "support_at_home": True,
-        "needs_medical_detox": False,
-        "needs_24h_medical_monitoring": False,
-        "work_or_school_commitment": False,
-        "can_attend_3_days_week": True,
-        "discharged_inpatient_days_ago": None,
-        "weeks_weekly_therapy_without_improvement": None,
-    }
-    for key, value in changes.items():
-        if value is ...:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return base_answers(**{"work_or_school_commitment": False, **changes})
 
 
 # PHQ-9 totals 12, 5 and 20 (item 9 = 0): outpatient, outpatient and IOP under
