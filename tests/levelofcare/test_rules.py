@@ -972,16 +972,29 @@ def test_rules_import_no_django() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_rules_import_only_the_standard_library() -> None:
-    tree = ast.parse(RULES_PY.read_text())
+PURE_MODULES = {
+    "levelofcare.rules": RULES_PY,
+    "intake.catalogue": ROOT / "intake" / "catalogue.py",
+    "intake.answers": ROOT / "intake" / "answers.py",
+}
+
+
+@pytest.mark.parametrize("module", sorted(PURE_MODULES))
+def test_rules_and_catalogue_import_only_the_standard_library(module: str) -> None:
+    tree = ast.parse(PURE_MODULES[module].read_text())
     modules = {
-        alias.name.split(".")[0]
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
     } | {
-        node.module.split(".")[0]
+        node.module
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
     }
-    assert modules <= sys.stdlib_module_names, modules - sys.stdlib_module_names
+    outside = (
+        {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names}
+        - set(PURE_MODULES)
+        - {"intake"}
+    )
+    assert not outside, outside

@@ -21,6 +21,7 @@ from levelofcare.rules import (
     DEFAULT_CRITERIA,
     HARM_TO_OTHERS_CHOICES,
     MISSING,
+    THRESHOLDS,
     Answers,
     Criteria,
     Cssrs,
@@ -31,6 +32,7 @@ from levelofcare.rules import (
     recommendation_to_dict,
 )
 
+BOUNDS = {t.name: t for t in THRESHOLDS}
 # Modest runs keep the file fast; the oracle and monotonicity get the most.
 SETTINGS = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -65,7 +67,7 @@ def items_for(total: int, count: int) -> tuple[int, ...]:
 @st.composite
 def custom_criteria(draw: st.DrawFn) -> Criteria:
     """Any valid cuts; often the IOP cuts sit just above or below the moderate cut."""
-    moderate = draw(CUT)
+    moderate = draw(MODERATE)
     near = st.integers(max(1, moderate - 2), moderate + 2)
     return Criteria(
         phq9_iop_min=min(27, draw(near | CUT)),
@@ -77,7 +79,8 @@ def custom_criteria(draw: st.DrawFn) -> Criteria:
 
 
 CUT = st.integers(1, 27)
-WEEKS_MIN = st.integers(0, 20)
+MODERATE = st.integers(1, BOUNDS["moderate_min"].high)
+WEEKS_MIN = st.integers(BOUNDS["persistent_weeks_min"].low, 20)
 WINDOW = st.integers(0, 60)
 
 
@@ -404,7 +407,10 @@ def test_lowering_a_threshold_never_lowers_the_level(
 ) -> None:
     name = data.draw(THRESHOLD)
     high = getattr(DEFAULT_CRITERIA, name)
-    lower = replace(DEFAULT_CRITERIA, **{name: data.draw(STEP) % (high + 1)})
+    low = BOUNDS[name].low
+    lower = replace(
+        DEFAULT_CRITERIA, **{name: low + data.draw(STEP) % (high - low + 1)}
+    )
     wider = replace(DEFAULT_CRITERIA, stepdown_window_days=30 + data.draw(STEP))
     base = level_rank(answers, DEFAULT_CRITERIA)
     assert level_rank(answers, lower) >= base

@@ -1,0 +1,504 @@
+"""The question catalogue: every question of the assessment, declared once.
+
+Standard library only: no Django, no I/O. Everything else derives from it: the
+answers contract and its validator (`intake.answers`), the assessment form and
+its layout (`intake.forms`), the labels shown for answers and for missing
+answers, the live scoring in the browser (`scoring_for_browser()`, handed to the
+page with `json_script`), the rules' missing-answer analysis, the criteria book
+and the tests.
+
+A question has a contract key (`answers` JSON), a section, an answer kind, its
+labels and, where it applies, the question that gates it (C-SSRS skip logic),
+its choices, its instrument (items, bands) and its external codes.
+
+Adding a yes/no question: append a `Question(key, section, YES_NO, ...)` to
+`QUESTIONS` in the place it should appear in the form. The contract, the form,
+the answer lists and the missing-answer labels follow; a rule that reads it is
+declared in `levelofcare.rules` (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+__all__ = [
+    "ANSWER_KEYS",
+    "CSSRS",
+    "CSSRS_PARENT",
+    "CSSRS_QUESTIONS",
+    "FREQUENCY",
+    "INSTRUMENTS",
+    "QUESTIONS",
+    "SECTIONS",
+    "YES_NO_CHOICES",
+    "Band",
+    "Code",
+    "Instrument",
+    "Item",
+    "Question",
+    "Section",
+    "band_of",
+    "field_name",
+    "missing_label",
+    "question",
+    "scoring_for_browser",
+]
+
+# Answer kinds: what the contract accepts for a question.
+YES_NO: Final = "yes_no"  # true / false
+CHOICE: Final = "choice"  # one of `choices` (a string)
+ITEMS: Final = "items"  # an instrument: a list of its items' scores
+SCREENER: Final = "screener"  # an object of yes/no `parts`, with skip logic
+COUNT_OR_NONE: Final = "count_or_none"  # a whole number >= 0, or null: "does not apply"
+Kind = Literal["yes_no", "choice", "items", "screener", "count_or_none"]
+
+
+@dataclass(frozen=True)
+class Code:
+    """An external code for a question, an instrument or its total (FHIR export).
+
+    `source` says where the code was confirmed; a code is never guessed.
+    """
+
+    system: str
+    code: str
+    display: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str  # the form's fieldset legend (numbered in the form)
+    short_title: str  # the heading of the answers on clinical pages
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A severity band: totals up to and including `top`."""
+
+    top: int
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    codes: tuple[Code, ...] = ()
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A scored instrument: items answered 0-3, a total, severity bands.
+
+    `flag_item` (1-based) is an item that matters on its own above 0 (PHQ-9 item 9:
+    thoughts of death or self-harm).
+    """
+
+    title: str  # "PHQ-9 (depression)"
+    name: str  # "PHQ-9"
+    items: tuple[Item, ...]
+    bands: tuple[Band, ...]
+    item_choices: tuple[tuple[str, str], ...]
+    flag_item: int | None = None
+    panel_codes: tuple[Code, ...] = ()
+    total_codes: tuple[Code, ...] = ()
+
+    @property
+    def max_item(self) -> int:
+        return max(int(value) for value, _ in self.item_choices)
+
+    @property
+    def max_total(self) -> int:
+        return self.max_item * len(self.items)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the assessment, keyed as in the answers contract.
+
+    `label` is the question as asked in the form; `short_label` names it in a
+    list (missing answers, the criteria book). Inside a screener, `key` is the
+    part's own key ("intent") and `path` its contract path ("cssrs.intent").
+    """
+
+    key: str
+    section: str
+    kind: Kind
+    label: str
+    short_label: str
+    help_text: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    gate: str | None = None  # screener part: the part that must be "yes" first
+    parts: tuple[Question, ...] = ()  # screener: its yes/no questions, in order
+    instrument: Instrument | None = None  # items: the instrument
+    # count_or_none: the form asks "does it apply?" first, then the count.
+    gate_label: str = ""
+    count_label: str = ""
+    max_count: int = 5200
+    parent: str = ""  # screener part: the screener's key
+    codes: tuple[Code, ...] = field(default=(), compare=False)
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent}.{self.key}" if self.parent else self.key
+
+
+YES_NO_CHOICES: Final = (("yes", "Yes"), ("no", "No"))
+FREQUENCY: Final = (
+    ("0", "Not at all"),
+    ("1", "Several days"),
+    ("2", "More than half the days"),
+    ("3", "Nearly every day"),
+)
+
+SECTIONS: Final = (
+    Section(
+        "risk",
+        "Risk of self-harm",
+        "Risk of self-harm",
+        "C-SSRS screener: ask about the past month. Questions 3–5 are asked only "
+        "after “yes” to question 2, and 6b only after “yes” to question 6.",
+    ),
+    Section(
+        "severity",
+        "Symptom severity",
+        "Symptom severity",
+        "Over the last 2 weeks, how often has the person been bothered by the "
+        "following problems?",
+    ),
+    Section(
+        "home",
+        "Ability to live safely at home",
+        "Ability to live safely at home",
+        "Answer for the person’s situation today.",
+    ),
+    Section(
+        "commitments",
+        "Work / school / caregiving commitments",
+        "Commitments",
+        "Commitments never override safety; they only shape the schedule.",
+    ),
+    Section(
+        "history", "History", "History", "Recent inpatient care and therapy so far."
+    ),
+)
+
+# Kroenke, Spitzer & Williams 2001 (PHQ-9); Spitzer et al. 2006 (GAD-7). Both are
+# free to use. Items in the instruments' published order.
+PHQ9: Final = Instrument(
+    title="PHQ-9 (depression)",
+    name="PHQ-9",
+    items=tuple(
+        Item(label)
+        for label in (
+            "Little interest or pleasure in doing things",
+            "Feeling down, depressed, or hopeless",
+            "Trouble falling or staying asleep, or sleeping too much",
+            "Feeling tired or having little energy",
+            "Poor appetite or overeating",
+            "Feeling bad about yourself, or that you are a failure or have let "
+            "yourself or your family down",
+            "Trouble concentrating on things, such as reading the newspaper or "
+            "watching television",
+            "Moving or speaking so slowly that other people could have noticed, or "
+            "the opposite: being so fidgety or restless that you have been moving "
+            "around a lot more than usual",
+            "Thoughts that you would be better off dead, or of hurting yourself in "
+            "some way",
+        )
+    ),
+    bands=(
+        Band(4, "minimal", "minimal"),
+        Band(9, "mild", "mild"),
+        Band(14, "moderate", "moderate"),
+        Band(19, "moderately_severe", "moderately severe"),
+        Band(27, "severe", "severe"),
+    ),
+    item_choices=FREQUENCY,
+    flag_item=9,
+)
+GAD7: Final = Instrument(
+    title="GAD-7 (anxiety)",
+    name="GAD-7",
+    items=tuple(
+        Item(label)
+        for label in (
+            "Feeling nervous, anxious, or on edge",
+            "Not being able to stop or control worrying",
+            "Worrying too much about different things",
+            "Trouble relaxing",
+            "Being so restless that it is hard to sit still",
+            "Becoming easily annoyed or irritable",
+            "Feeling afraid, as if something awful might happen",
+        )
+    ),
+    bands=(
+        Band(4, "minimal", "minimal"),
+        Band(9, "mild", "mild"),
+        Band(14, "moderate", "moderate"),
+        Band(21, "severe", "severe"),
+    ),
+    item_choices=FREQUENCY,
+)
+
+
+def _cssrs_part(
+    key: str, number: str, label: str, short: str, gate: str | None = None
+) -> Question:
+    return Question(
+        key=key,
+        section="risk",
+        kind=YES_NO,
+        label=f"{number}. {label}",
+        short_label=f"C-SSRS question {number}: {short}",
+        choices=YES_NO_CHOICES,
+        gate=gate,
+        parent="cssrs",
+    )
+
+
+# C-SSRS screener (Posner et al.; free to use): past month; behaviour lifetime and
+# past 3 months. Questions 3-5 apply only after "yes" to question 2, and 6b only
+# after "yes" to question 6.
+CSSRS: Final = Question(
+    key="cssrs",
+    section="risk",
+    kind=SCREENER,
+    label="C-SSRS screener",
+    short_label="C-SSRS screener (risk of self-harm)",
+    parts=(
+        _cssrs_part(
+            "wish_dead",
+            "1",
+            "Have you wished you were dead or wished you could go to sleep and not "
+            "wake up?",
+            "wish to be dead",
+        ),
+        _cssrs_part(
+            "suicidal_thoughts",
+            "2",
+            "Have you actually had any thoughts of killing yourself?",
+            "suicidal thoughts",
+        ),
+        _cssrs_part(
+            "method",
+            "3",
+            "Have you been thinking about how you might do this?",
+            "thoughts of a method",
+            gate="suicidal_thoughts",
+        ),
+        _cssrs_part(
+            "intent",
+            "4",
+            "Have you had these thoughts and had some intention of acting on them?",
+            "intent",
+            gate="suicidal_thoughts",
+        ),
+        _cssrs_part(
+            "plan",
+            "5",
+            "Have you started to work out or worked out the details of how to kill "
+            "yourself? Do you intend to carry out this plan?",
+            "plan",
+            gate="suicidal_thoughts",
+        ),
+        _cssrs_part(
+            "behavior_ever",
+            "6",
+            "Have you ever done anything, started to do anything, or prepared to do "
+            "anything to end your life?",
+            "suicidal behaviour",
+        ),
+        _cssrs_part(
+            "behavior_past_3_months",
+            "6b",
+            "Was any of this within the past 3 months?",
+            "behaviour in the past 3 months",
+            gate="behavior_ever",
+        ),
+    ),
+)
+
+
+def _yes_no(key: str, section: str, label: str, short: str) -> Question:
+    return Question(key, section, YES_NO, label, short, choices=YES_NO_CHOICES)
+
+
+# Every question, in contract order (which is also the form's order). `missing`
+# lists unanswered questions in this order.
+QUESTIONS: Final[tuple[Question, ...]] = (
+    CSSRS,
+    Question(
+        "harm_to_others",
+        "risk",
+        CHOICE,
+        "Risk of harming others",
+        "Risk of harming others",
+        choices=(
+            ("none", "None"),
+            ("thoughts", "Thoughts of harming others"),
+            ("intent", "Intent to harm others"),
+        ),
+    ),
+    Question(
+        "phq9", "severity", ITEMS, PHQ9.title, "PHQ-9 (all 9 items)", instrument=PHQ9
+    ),
+    Question(
+        "gad7", "severity", ITEMS, GAD7.title, "GAD-7 (all 7 items)", instrument=GAD7
+    ),
+    _yes_no(
+        "impaired_judgement",
+        "severity",
+        "Impaired judgement: acute psychosis, mania or severe disorganisation?",
+        "Impaired judgement",
+    ),
+    _yes_no(
+        "can_care_for_self",
+        "home",
+        "Can the person care for themselves (eat, wash, take medication)?",
+        "Can care for self",
+    ),
+    _yes_no(
+        "safe_housing", "home", "Does the person have safe housing?", "Safe housing"
+    ),
+    _yes_no(
+        "support_at_home",
+        "home",
+        "Is there support at home (family, partner, friends)?",
+        "Support at home",
+    ),
+    _yes_no(
+        "needs_medical_detox",
+        "home",
+        "Does the person need medical detox?",
+        "Needs medical detox",
+    ),
+    _yes_no(
+        "needs_24h_medical_monitoring",
+        "home",
+        "Does the person need 24-hour medical monitoring?",
+        "Needs 24-hour medical monitoring",
+    ),
+    _yes_no(
+        "work_or_school_commitment",
+        "commitments",
+        "Work, school or caregiving commitments?",
+        "Work, school or caregiving commitments",
+    ),
+    _yes_no(
+        "can_attend_3_days_week",
+        "commitments",
+        "Can the person attend treatment 3 or more days a week?",
+        "Can attend 3+ days a week",
+    ),
+    Question(
+        "discharged_inpatient_days_ago",
+        "history",
+        COUNT_OR_NONE,
+        "Days since discharge",
+        "Days since discharge from inpatient care",
+        help_text="Leave the days empty if unknown; answer “No” if never discharged.",
+        gate_label="Discharged from inpatient care?",
+        count_label="Days since discharge",
+    ),
+    Question(
+        "weeks_weekly_therapy_without_improvement",
+        "history",
+        COUNT_OR_NONE,
+        "Weeks of weekly therapy without improvement",
+        "Weeks of weekly therapy without improvement",
+        help_text="Count the weeks without meaningful improvement.",
+        gate_label="In weekly therapy now?",
+        count_label="Weeks of weekly therapy without improvement",
+    ),
+)
+
+ANSWER_KEYS: Final = tuple(q.key for q in QUESTIONS)
+CSSRS_QUESTIONS: Final = tuple(part.key for part in CSSRS.parts)
+# Screener skip logic: a part applies only after "yes" to its gate.
+CSSRS_PARENT: Final[Mapping[str, str]] = {
+    part.key: part.gate for part in CSSRS.parts if part.gate is not None
+}
+INSTRUMENTS: Final[Mapping[str, Instrument]] = {
+    q.key: q.instrument for q in QUESTIONS if q.instrument is not None
+}
+
+_BY_PATH: Final[Mapping[str, Question]] = {
+    path: q
+    for top in QUESTIONS
+    for path, q in ((top.path, top), *((p.path, p) for p in top.parts))
+}
+
+
+def question(path: str) -> Question:
+    """The question at a contract path ("safe_housing", "cssrs.intent")."""
+    return _BY_PATH[path]
+
+
+def questions_in(section: str) -> Iterator[Question]:
+    return (q for q in QUESTIONS if q.section == section)
+
+
+def band_of(instrument: Instrument, total: int) -> Band:
+    """The severity band of a total (0 to the instrument's maximum)."""
+    return next(band for band in instrument.bands if total <= band.top)
+
+
+# --- names in the form ------------------------------------------------------------
+
+
+def field_name(path: str, item: int | None = None) -> str:
+    """The form field that answers a contract path (the anchor of a missing answer).
+
+    Screener parts are `cssrs_<part>`; instrument items `phq9_<n>` (1-based; the
+    instrument's first item without `item`); a count's "does it apply?" radio is
+    `<key>_applies`... except the two history questions, which keep the names
+    forms and saved drafts have always used.
+    """
+    q = question(path)
+    if q.parent:
+        return f"{q.parent}_{q.key}"
+    if q.kind == SCREENER:
+        return f"{q.key}_{q.parts[0].key}"
+    if q.kind == ITEMS:
+        return f"{q.key}_{item or 1}"
+    if q.kind == COUNT_OR_NONE:
+        return gate_field_name(q.key)
+    return q.key
+
+
+_GATE_FIELDS: Final = {
+    "discharged_inpatient_days_ago": "discharged_inpatient",
+    "weeks_weekly_therapy_without_improvement": "in_weekly_therapy",
+}
+
+
+def gate_field_name(key: str) -> str:
+    """The "does it apply?" radio of a count question."""
+    return _GATE_FIELDS.get(key, f"{key}_applies")
+
+
+def missing_label(path: str) -> str:
+    """How a missing answer is named to staff ("C-SSRS question 4: intent")."""
+    try:
+        return question(path).short_label
+    except KeyError:
+        return path.replace("_", " ")
+
+
+def scoring_for_browser() -> dict[str, object]:
+    """Items, bands and the flagged item of each instrument, for the page's live
+    totals (rendered with `json_script`; the JavaScript repeats none of it)."""
+    return {
+        key: {
+            "items": len(inst.items),
+            "bands": [[band.top, band.label] for band in inst.bands],
+            "flagItem": inst.flag_item,
+        }
+        for key, inst in INSTRUMENTS.items()
+    }
