@@ -74,38 +74,9 @@ def answers(**changes: Any) -> dict[str, Any]:
 
 def form_data(answer_dict: dict[str, Any], **extra: str) -> dict[str, str]:
     """POST data for the assessment form that encodes `answer_dict`."""
-    data: dict[str, str] = {}
-    for key, value in (answer_dict.get("cssrs") or {}).items():
-        data[f"cssrs_{key}"] = "yes" if value else "no"
-    if "harm_to_others" in answer_dict:
-        data["harm_to_others"] = answer_dict["harm_to_others"]
-    for name in ("phq9", "gad7"):
-        for i, v in enumerate(answer_dict.get(name) or [], start=1):
-            data[f"{name}_{i}"] = str(v)
-    for key in (
-        "impaired_judgement",
-        "can_care_for_self",
-        "safe_housing",
-        "support_at_home",
-        "needs_medical_detox",
-        "needs_24h_medical_monitoring",
-        "work_or_school_commitment",
-        "can_attend_3_days_week",
-    ):
-        if key in answer_dict:
-            data[key] = "yes" if answer_dict[key] else "no"
-    for key, gate in (
-        ("discharged_inpatient_days_ago", "discharged_inpatient"),
-        ("weeks_weekly_therapy_without_improvement", "in_weekly_therapy"),
-    ):
-        if key in answer_dict:
-            if answer_dict[key] is None:
-                data[gate] = "no"
-            else:
-                data[gate] = "yes"
-                data[key] = str(answer_dict[key])
-    data.update(extra)
-    return data
+    from intake.forms import AssessmentForm
+
+    return AssessmentForm.data_from_answers(answer_dict, **extra)
 
 
 def submit_assessment(

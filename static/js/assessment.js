@@ -5,11 +5,10 @@
   const form = document.getElementById("assessment-form");
   if (!form) return;
 
-  const BANDS = {
-    phq9: [[4, "minimal"], [9, "mild"], [14, "moderate"], [19, "moderately severe"], [27, "severe"]],
-    gad7: [[4, "minimal"], [9, "mild"], [14, "moderate"], [21, "severe"]],
-  };
-  const ITEMS = { phq9: 9, gad7: 7 };
+  // Items, bands and flagged items come from the question catalogue
+  // (intake/catalogue.py), rendered by the page with json_script.
+  const scoringEl = document.getElementById("instrument-scoring");
+  const SCORING = scoringEl ? JSON.parse(scoringEl.textContent) : {};
 
   function checkedValue(name) {
     const input = form.querySelector('input[name="' + name + '"]:checked');
@@ -17,9 +16,10 @@
   }
 
   function updateInstrument(name) {
+    const items = SCORING[name].items;
     let total = 0;
     let answered = 0;
-    for (let i = 1; i <= ITEMS[name]; i++) {
+    for (let i = 1; i <= items; i++) {
       const value = checkedValue(name + "_" + i);
       if (value !== null) { total += parseInt(value, 10); answered += 1; }
     }
@@ -27,14 +27,14 @@
     const bandEl = form.querySelector('[data-band="' + name + '"]');
     const countEl = form.querySelector('[data-answered="' + name + '"]');
     if (!totalEl) return;
-    if (answered === ITEMS[name]) {
+    if (answered === items) {
       totalEl.textContent = String(total);
-      bandEl.textContent = BANDS[name].find(([top]) => total <= top)[1];
+      bandEl.textContent = SCORING[name].bands.find(([top]) => total <= top)[1];
       countEl.textContent = "";
     } else {
       totalEl.textContent = answered ? total + " so far" : "—";
       bandEl.textContent = "";
-      countEl.textContent = "(" + answered + " of " + ITEMS[name] + " answered)";
+      countEl.textContent = "(" + answered + " of " + items + " answered)";
     }
   }
 
@@ -54,10 +54,16 @@
     });
   }
 
-  function updateBanner() {
-    const item9 = checkedValue("phq9_9");
-    const banner = document.getElementById("item9-banner");
-    if (banner) banner.hidden = !(item9 !== null && parseInt(item9, 10) > 0);
+  // A flagged item above 0 (PHQ-9 item 9: thoughts of death or self-harm) shows
+  // its instrument's safety banner.
+  function updateBanners() {
+    document.querySelectorAll("[data-flag]").forEach((banner) => {
+      const name = banner.dataset.flag;
+      const item = SCORING[name] && SCORING[name].flagItem;
+      if (!item) return;
+      const value = checkedValue(name + "_" + item);
+      banner.hidden = !(value !== null && parseInt(value, 10) > 0);
+    });
   }
 
   function questionAnswered(wrapper) {
@@ -99,9 +105,8 @@
 
   function update() {
     updateGates();
-    updateInstrument("phq9");
-    updateInstrument("gad7");
-    updateBanner();
+    Object.keys(SCORING).forEach(updateInstrument);
+    updateBanners();
     updateProgress();
   }
 

@@ -158,3 +158,22 @@ def test_client_date_of_birth_cannot_be_in_the_future() -> None:
         }
     )
     assert form.errors["date_of_birth"] == ["Date of birth cannot be in the future."]
+
+
+@pytest.mark.parametrize(
+    "answer_dict",
+    [
+        {},
+        answers(),
+        answers(cssrs={"wish_dead": True}, phq9=..., gad7=[3] * 7),
+        answers(
+            discharged_inpatient_days_ago=12,
+            weeks_weekly_therapy_without_improvement=None,
+        ),
+        answers(harm_to_others="thoughts", safe_housing=...),
+    ],
+)
+def test_form_data_round_trips_any_contract_answers(answer_dict: dict) -> None:
+    form = _form(AssessmentForm.data_from_answers(answer_dict))
+    assert form.is_valid(), form.errors
+    assert form.to_answers() == answer_dict
