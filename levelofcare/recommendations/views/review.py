@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from intake.services import client_record_viewed
-from levelofcare.errors import DecisionConflict, DecisionError
+from levelofcare.errors import DecisionConflict, ServiceError
 from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendation
 from levelofcare.presentation import answer_sections, missing_links, reason_rows
 from levelofcare.recommendations import selectors, services
@@ -128,7 +128,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except DecisionConflict as conflict:
                 _tell_who_won(request, conflict.winner)
                 return redirect(recommendation)
-            except DecisionError as exc:
+            except ServiceError as exc:
                 form.add_error(None, str(exc))
                 status = 400
             else:
