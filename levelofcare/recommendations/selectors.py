@@ -112,10 +112,10 @@ def recommendation_progress_review(
     """The progress review its assessment was made for (joined by
     `recommendation_for_review`), or None for an intake assessment."""
     try:
-        link = recommendation.assessment.progress_review_link  # type: ignore[attr-defined]
+        link = recommendation.assessment.progress_review_link
     except ProgressReviewAssessment.DoesNotExist:
         return None
-    return link.progress_review  # type: ignore[no-any-return]
+    return link.progress_review
 
 
 def recommendation_decisions(*, recommendation: Recommendation) -> list[Decision]:

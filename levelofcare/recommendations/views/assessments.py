@@ -125,7 +125,7 @@ def _result_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         assessment = selectors.assessment_with_recommendation(pk=pk)
     except Assessment.DoesNotExist as exc:
         raise Http404("No such submitted assessment.") from exc
-    recommendation = assessment.recommendation  # type: ignore[attr-defined]
+    recommendation = assessment.recommendation
     client_record_viewed(
         user=request.user, client=assessment.client, view_name="assessment_result"
     )
