@@ -43,12 +43,6 @@ def main() -> int:
         "--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards"
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs (default 3)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="worker processes for impact_preview (default: its own choice)",
-    )
     args = parser.parse_args()
     n = 10_000 if args.quick else 100_000
 
@@ -61,7 +55,7 @@ def main() -> int:
     # else's session on locatr_bench.
     with throwaway_database(db, keep=args.keep):
         setup_django(db)
-        return _run(n, args.runs, args.workers)
+        return _run(n, args.runs)
 
 
 # --- data ------------------------------------------------------------------------
@@ -193,11 +187,11 @@ def populate(n: int, *, seed: int = 2024) -> None:
         cur.execute("VACUUM ANALYZE")  # steady state, as autovacuum leaves it
 
 
-def _run(n: int, runs: int, workers: int | None) -> int:
+def _run(n: int, runs: int) -> int:
     from django.db.models import Count
 
     from levelofcare import rules
-    from levelofcare.impact import impact_preview
+    from levelofcare.criteria.impact import impact_preview
     from levelofcare.models import Recommendation
 
     print(f"bench database: {BENCH_DB} (throwaway); CPUs: {os.cpu_count()}")
@@ -219,7 +213,7 @@ def _run(n: int, runs: int, workers: int | None) -> int:
     preview = None
     for run in range(1, runs + 1):
         started = time.perf_counter()
-        preview = impact_preview(draft=draft, workers=workers)
+        preview = impact_preview(draft=draft)
         seconds.append(time.perf_counter() - started)
         print(
             f"run {run}: impact_preview over {preview.examined:,} assessments: "

@@ -11,7 +11,7 @@ client also an earlier, decided assessment with an open placement and a
 progress review due soon or overdue). Then:
 
 1. Queries per page, in process (Django test client, CaptureQueriesContext):
-   /reviews/, /clients/ and /reviews/due/ at 100 and at 2,000 clients. The
+   /reviews/, /clients/ and /progress-reviews/due/ at 100 and at 2,000 clients. The
    counts must not grow with the number of rows.
 2. Latency under load against the real app: gunicorn (2 sync workers) on a free
    loopback port with production settings (DEBUG off). N threads sign in over
@@ -59,7 +59,12 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "locatr_bench_load"
 HOST = "127.0.0.1"
 SMALL, LARGE = 100, 2_000
-QUERY_COUNT_PAGES = ("/reviews/", "/clients/", "/reviews/due/", "/reviews/due/?who=all")
+QUERY_COUNT_PAGES = (
+    "/reviews/",
+    "/clients/",
+    "/progress-reviews/due/",
+    "/progress-reviews/due/?who=all",
+)
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -176,7 +181,7 @@ def populate(start: int, stop: int, *, seed: int) -> None:
         ProgressReview,
         Recommendation,
     )
-    from levelofcare.services import recommendation_evaluate
+    from levelofcare.recommendations.selectors import recommendation_evaluate
 
     rng = random.Random(seed)
     users = get_user_model().objects
@@ -302,7 +307,7 @@ def _prepare(password: str) -> list[int]:
 
     from intake.models import Client
     from levelofcare.models import ProgressReview
-    from levelofcare.selectors import recommendations_waiting
+    from levelofcare.recommendations.selectors import recommendations_waiting
 
     seconds = migrate()
     started = time.perf_counter()

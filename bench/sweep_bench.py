@@ -15,7 +15,7 @@ robin to a few clinicians, and every overdue review escalates to all of them
 (DESIGN.md), so an overdue review costs one notification and one email per
 clinician.
 
-Then it times `levelofcare.reminders.reminders_sweep(now=...)` over the whole
+Then it times `levelofcare.progress.reminders.reminders_sweep(now=...)` over the whole
 backlog (emails go to Django's locmem backend, which keeps every message in
 memory), prints seconds, reviews per second, notifications and emails sent and
 peak RSS, and runs a second sweep at the same instant, which must send nothing.
@@ -90,7 +90,7 @@ def main() -> int:
 def _level_templates() -> dict[str, dict[str, Any]]:
     """Answers and the stored recommendation fields for one client at each level."""
     from levelofcare.models import LEVEL_PRIORITY, CriteriaSet
-    from levelofcare.services import recommendation_evaluate
+    from levelofcare.recommendations.selectors import recommendation_evaluate
     from tests.levelofcare.factories_criteria import complete_answers
 
     outpatient = complete_answers(work_or_school_commitment=True)
@@ -256,21 +256,22 @@ def populate(n: int, now: datetime, *, seed: int = 2025) -> None:
 
 
 def _import_sweep() -> Any:
-    """levelofcare.reminders.reminders_sweep; another engineer may still be writing
-    it, so wait for it (poll every couple of minutes, up to half an hour)."""
+    """levelofcare.progress.reminders.reminders_sweep; another engineer may still
+    be writing it, so wait for it (poll every couple of minutes, up to half an hour)."""
     import importlib
 
     deadline = time.monotonic() + IMPORT_WAIT_SECONDS
     while True:
         try:
-            module = importlib.import_module("levelofcare.reminders")
+            module = importlib.import_module("levelofcare.progress.reminders")
             module = importlib.reload(module)
             return module.reminders_sweep
         except (ImportError, AttributeError, SyntaxError) as exc:
             if time.monotonic() > deadline:
                 raise
             print(
-                f"levelofcare.reminders.reminders_sweep not importable yet ({exc!r});"
+                "levelofcare.progress.reminders.reminders_sweep not importable yet "
+                f"({exc!r});"
                 f" retrying in {IMPORT_POLL_SECONDS} s"
             )
             time.sleep(IMPORT_POLL_SECONDS)

@@ -40,7 +40,9 @@ class Client(models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("intake:client_detail", args=[self.pk])
+        # A name, not an import: the client pages live in levelofcare, which
+        # depends on intake (never the other way round).
+        return reverse("levelofcare:client_detail", args=[self.pk])
 
 
 class Assessment(models.Model):
@@ -65,13 +67,6 @@ class Assessment(models.Model):
     # answers in the contract's sense, but nothing typed may be lost.
     partial_items = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
-    progress_review = models.ForeignKey(
-        "levelofcare.ProgressReview",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="assessments",
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -95,8 +90,8 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         if self.status == self.Status.DRAFT:
-            return reverse("intake:assessment_edit", args=[self.pk])
-        return reverse("intake:assessment_result", args=[self.pk])
+            return reverse("levelofcare:assessment_edit", args=[self.pk])
+        return reverse("levelofcare:assessment_result", args=[self.pk])
 
     @property
     def is_draft(self) -> bool:

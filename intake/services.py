@@ -1,4 +1,6 @@
-"""Writes of intake: clients and assessments (drafts and submission)."""
+"""Writes of intake: clients and assessments. Only intake models, nothing else:
+submitting an assessment (which also makes its recommendation) is a levelofcare
+service that calls these in its own transaction."""
 
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from intake.errors import AssessmentNotDraftError
 from intake.models import Assessment, Client, RecordView
-from levelofcare.models import Recommendation
-from levelofcare.services import recommendation_create
 
 
 def client_create(*, user: AbstractBaseUser, **fields: Any) -> Client:
@@ -34,22 +35,17 @@ def assessment_save_draft(
     partial_items: dict[str, Any],
     notes: str,
     kind: str = Assessment.Kind.INTAKE,
-    progress_review_id: int | None = None,
 ) -> Assessment:
-    """Create or update a draft. Submitted assessments are never changed."""
+    """Create or update a draft. Submitted assessments are never changed
+    (`AssessmentNotDraftError`)."""
     now = timezone.now()
     with transaction.atomic():
         if assessment is None:
-            assessment = Assessment(
-                client=client,
-                created_by=user,
-                kind=kind,
-                progress_review_id=progress_review_id,
-            )
+            assessment = Assessment(client=client, created_by=user, kind=kind)
         elif assessment.pk is not None:
             assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
             if assessment.status != Assessment.Status.DRAFT:
-                raise ValueError("A submitted assessment cannot be changed.")
+                raise AssessmentNotDraftError
         assessment.answers = answers
         assessment.partial_items = partial_items
         assessment.notes = notes
@@ -58,33 +54,18 @@ def assessment_save_draft(
     return assessment
 
 
-def assessment_submit(
-    *,
-    assessment: Assessment | None,
-    client: Client,
-    user: AbstractBaseUser,
-    answers: dict[str, Any],
-    partial_items: dict[str, Any],
-    notes: str,
-    kind: str = Assessment.Kind.INTAKE,
-    progress_review_id: int | None = None,
-) -> Recommendation:
-    """Save the answers and the recommendation together, or nothing at all."""
+def assessment_mark_submitted(
+    *, assessment: Assessment, user: AbstractBaseUser
+) -> Assessment:
+    """Mark a draft submitted, signed by `user`. From then on it never changes."""
     with transaction.atomic():
-        assessment = assessment_save_draft(
-            assessment=assessment,
-            client=client,
-            user=user,
-            answers=answers,
-            partial_items=partial_items,
-            notes=notes,
-            kind=kind,
-            progress_review_id=progress_review_id,
-        )
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status != Assessment.Status.DRAFT:
+            raise AssessmentNotDraftError
         assessment.status = Assessment.Status.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.submitted_by = user
         assessment.save(
             update_fields=["status", "submitted_at", "submitted_by", "updated_at"]
         )
-        return recommendation_create(assessment=assessment)
+    return assessment

@@ -6,4 +6,5 @@ class LevelOfCareConfig(AppConfig):
     verbose_name = "Level of care"
 
     def ready(self) -> None:
-        from levelofcare import signals  # noqa: F401  (connects the audit receivers)
+        # Connects the audit receivers (sign-in, sign-out, failed sign-in).
+        from levelofcare.audit import signals  # noqa: F401

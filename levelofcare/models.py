@@ -315,6 +315,34 @@ class ProgressReview(models.Model):
         return f"Progress review {self.pk} due {self.due_at:%Y-%m-%d}"
 
 
+class ProgressReviewAssessment(models.Model):
+    """The reassessment made for a progress review (drafts included).
+
+    Owned by levelofcare so that intake never refers to levelofcare: an intake
+    Assessment knows nothing of progress reviews. Replaces the former
+    `intake.Assessment.progress_review` foreign key (migration 0005 copied it).
+    """
+
+    progress_review = models.ForeignKey(
+        ProgressReview, on_delete=models.PROTECT, related_name="assessment_links"
+    )
+    assessment = models.OneToOneField(
+        "intake.Assessment",
+        on_delete=models.PROTECT,
+        related_name="progress_review_link",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"Assessment {self.assessment_id} for progress review "
+            f"{self.progress_review_id}"
+        )
+
+
 class Notification(models.Model):
     """An in-app reminder. Text never holds patient-identifying data."""
 

@@ -1,13 +1,5 @@
-"""Celery tasks of levelofcare: thin wrappers around services."""
+"""Where Celery's autodiscovery looks: the tasks live by concern."""
 
-from __future__ import annotations
+from levelofcare.progress.tasks import send_due_reminders
 
-from celery import shared_task
-
-from levelofcare.reminders import reminders_sweep
-
-
-@shared_task(name="levelofcare.send_due_reminders")
-def send_due_reminders() -> dict[str, int]:
-    """Run one reminder sweep (beat schedules it; a re-run never sends twice)."""
-    return reminders_sweep().as_dict()
+__all__ = ["send_due_reminders"]

@@ -1,33 +1,87 @@
-"""URLs of the levelofcare app. Each feature appends its own block."""
+"""URLs of the levelofcare app, by concern. "Review" means one thing: a
+clinician's review of a recommendation; progress reviews are `progress-reviews`."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
-from levelofcare import views, views_reminders
+from levelofcare.audit import views as audit
+from levelofcare.notifications import views as notifications
+from levelofcare.progress import views as progress
+from levelofcare.recommendations.views import assessments, clients, review
 
 app_name = "levelofcare"
 
 urlpatterns = [
-    # Clinician review (queue, decisions) and the audit trail.
-    path("reviews/", views.review_queue, name="review_queue"),
-    path("reviews/<int:pk>/", views.review_detail, name="review"),
-    path("audit/", views.audit_log, name="audit_log"),
-    path("progress-reviews/<int:pk>/start/", views.review_start, name="review_start"),
-    # Progress reviews due, reassignment and in-app notifications (reminders).
-    path("reviews/due/", views_reminders.reviews_due, name="reviews_due"),
+    # Clients and their assessments (submitting one makes its recommendation).
+    path("clients/", clients.client_list, name="client_list"),
+    path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
+    path(
+        "clients/<int:pk>/assessments/new/",
+        assessments.assessment_create,
+        name="assessment_create",
+    ),
+    path(
+        "assessments/<int:pk>/edit/",
+        assessments.assessment_edit,
+        name="assessment_edit",
+    ),
+    path(
+        "assessments/<int:pk>/",
+        assessments.assessment_result,
+        name="assessment_result",
+    ),
+    path(
+        "assessments/<int:pk>/print/",
+        assessments.assessment_print,
+        name="assessment_print",
+    ),
+    # Clinician review of recommendations (queue, decisions).
+    path("reviews/", review.review_queue, name="review_queue"),
+    path("reviews/<int:pk>/", review.review_detail, name="review"),
+    # Progress reviews: due list, reassignment, start (a reassessment).
+    path(
+        "progress-reviews/due/",
+        progress.progress_reviews_due,
+        name="progress_reviews_due",
+    ),
+    path(
+        "progress-reviews/<int:pk>/reassign/",
+        progress.progress_review_reassign_view,
+        name="progress_review_reassign",
+    ),
+    path(
+        "progress-reviews/<int:pk>/start/",
+        progress.progress_review_start,
+        name="progress_review_start",
+    ),
+    # Old progress-review URLs, kept for links already sent in emails (the
+    # notifications' stored links were rewritten by migration 0006).
+    path(
+        "reviews/due/",
+        RedirectView.as_view(
+            pattern_name="levelofcare:progress_reviews_due",
+            permanent=True,
+            query_string=True,
+        ),
+        name="progress_reviews_due_old",
+    ),
     path(
         "reviews/<int:pk>/reassign/",
-        views_reminders.review_reassign_view,
-        name="review_reassign",
+        progress.progress_review_reassign_view,
+        name="progress_review_reassign_old",
     ),
-    path("notifications/", views_reminders.notifications, name="notifications"),
+    # In-app notifications (reminders).
+    path("notifications/", notifications.notifications, name="notifications"),
     path(
         "notifications/<int:pk>/read/",
-        views_reminders.notification_read,
+        notifications.notification_read,
         name="notification_read",
     ),
     path(
         "notifications/read-all/",
-        views_reminders.notifications_read_all,
+        notifications.notifications_read_all,
         name="notifications_read_all",
     ),
+    # The audit trail.
+    path("audit/", audit.audit_log, name="audit_log"),
 ]

@@ -21,9 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     }
     if CLINICIANS in roles:
         # The bell in the navigation: one COUNT on the (user, read_at) index.
-        from levelofcare.models import Notification
+        from levelofcare.notifications.selectors import notifications_unread_count
 
-        context["unread_notifications"] = Notification.objects.filter(
-            user=user, read_at=None
-        ).count()
+        context["unread_notifications"] = notifications_unread_count(user=user)
     return context

@@ -32,6 +32,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# JSON for the API (/api/...), Django's own page everywhere else.
+CSRF_FAILURE_VIEW = "levelofcare.api.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

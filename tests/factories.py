@@ -83,7 +83,7 @@ def submit_assessment(
     *, user: Any, client: Any = None, answer_dict: dict[str, Any] | None = None
 ) -> Any:
     """A submitted assessment with its recommendation, through the real service."""
-    from intake.services import assessment_submit
+    from levelofcare.recommendations.services import assessment_submit
 
     return assessment_submit(
         assessment=None,

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from intake.models import Assessment
 from levelofcare.models import Notification, ProgressReview, Recommendation
-from levelofcare.reminders import reminders_sweep
-from levelofcare.services import decision_record
+from levelofcare.progress.reminders import reminders_sweep
+from levelofcare.recommendations.services import decision_record
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, ClientFactory, answers, submit_assessment
 
@@ -86,7 +86,9 @@ def test_a_due_progress_review_steps_an_inpatient_client_down_to_iop(
     row.get_by_role("button", name=re.compile(r"^Open")).click()
 
     # The notification opens the due list narrowed to this review; it is now read.
-    expect(page).to_have_url(re.compile(rf"/reviews/due/\?review={review.pk}#review-"))
+    expect(page).to_have_url(
+        re.compile(rf"/progress-reviews/due/\?review={review.pk}#review-")
+    )
     expect(page.get_by_test_id("nav-unread-count")).to_have_text("0")
     due = page.locator(f"#review-{review.pk}")
     expect(due).to_contain_text("MRN-STEP-DOWN")

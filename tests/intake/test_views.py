@@ -64,12 +64,12 @@ def test_search_by_name_or_reference(as_coordinator: HttpClient) -> None:
     ClientFactory(reference="REF-1", given_name="Ada", family_name="Lovelace")
     ClientFactory(reference="REF-2", given_name="Grace", family_name="Hopper")
     ClientFactory(reference="XYZ-9", given_name="Alan", family_name="Turing")
-    page = as_coordinator.post(reverse("intake:client_list"), {"q": "ref"}).context[
-        "page"
-    ]
+    page = as_coordinator.post(
+        reverse("levelofcare:client_list"), {"q": "ref"}
+    ).context["page"]
     assert {c.reference for c in page} == {"REF-1", "REF-2"}
     page = as_coordinator.post(
-        reverse("intake:client_list"), {"q": "grace hop"}
+        reverse("levelofcare:client_list"), {"q": "grace hop"}
     ).context["page"]
     assert [c.reference for c in page] == ["REF-2"]
 
@@ -78,18 +78,20 @@ def test_search_by_name_keeps_the_name_out_of_urls(as_coordinator: HttpClient) -
     for n in range(30):
         ClientFactory(reference=f"LOV-{n:02d}", family_name="Lovelace")
     ClientFactory(reference="OTHER-1", family_name="Hopper")
-    response = as_coordinator.post(reverse("intake:client_list"), {"q": "lovelace"})
+    response = as_coordinator.post(
+        reverse("levelofcare:client_list"), {"q": "lovelace"}
+    )
     html = response.content.decode()
     assert response.context["page"].paginator.count == 30
     assert "?q=" not in html
     assert 'name="q" value="lovelace"' in html
     # The next page of the search is asked for in the body, not the URL.
     page2 = as_coordinator.post(
-        reverse("intake:client_list"), {"q": "lovelace", "page": "2"}
+        reverse("levelofcare:client_list"), {"q": "lovelace", "page": "2"}
     )
     assert len(page2.context["page"].object_list) == 5
     # A name in the query string is ignored, not searched.
-    ignored = as_coordinator.get(reverse("intake:client_list"), {"q": "lovelace"})
+    ignored = as_coordinator.get(reverse("levelofcare:client_list"), {"q": "lovelace"})
     assert ignored.context["query"] == ""
 
 
@@ -98,10 +100,10 @@ def test_client_list_paginates_newest_activity_first_in_constant_queries(
 ) -> None:
     ClientFactory.create_batch(3)
     with django_assert_max_num_queries(8) as few:
-        as_coordinator.get(reverse("intake:client_list"))
+        as_coordinator.get(reverse("levelofcare:client_list"))
     ClientFactory.create_batch(60)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = as_coordinator.get(reverse("intake:client_list"), {"page": 2})
+        response = as_coordinator.get(reverse("levelofcare:client_list"), {"page": 2})
     page = response.context["page"]
     assert len(page.object_list) == 25
     assert page.paginator.count == 63
@@ -116,10 +118,12 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
     data = form_data(answers(phq9=...), save_draft="1", notes="first call")
     data.update(phq9_1="3", phq9_2="3")
     response = as_coordinator.post(
-        reverse("intake:assessment_create", args=[person.pk]), data
+        reverse("levelofcare:assessment_create", args=[person.pk]), data
     )
     draft = Assessment.objects.get()
-    assert response["Location"] == reverse("intake:assessment_edit", args=[draft.pk])
+    assert response["Location"] == reverse(
+        "levelofcare:assessment_edit", args=[draft.pk]
+    )
     assert draft.is_draft and draft.notes == "first call"
     assert draft.partial_items["phq9"][:3] == [3, 3, None]
     assert not Recommendation.objects.exists()
@@ -134,11 +138,13 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
 
     submit = form_data(answers(phq9=[3, 3, 2, 2, 2, 2, 1, 1, 0]), submit="1")
     response = as_coordinator.post(
-        reverse("intake:assessment_edit", args=[draft.pk]), submit
+        reverse("levelofcare:assessment_edit", args=[draft.pk]), submit
     )
     assert Assessment.objects.count() == 1
     rec = Recommendation.objects.get()
-    assert response["Location"] == reverse("intake:assessment_result", args=[draft.pk])
+    assert response["Location"] == reverse(
+        "levelofcare:assessment_result", args=[draft.pk]
+    )
     assert rec.level == "iop"
     assert rec.scores["phq9"] == {
         "total": 16,
@@ -154,7 +160,9 @@ def test_totals_are_computed_on_the_server_not_taken_from_the_browser(
 ) -> None:
     person = ClientFactory()
     data = form_data(answers(), submit="1", phq9_total="27", level="inpatient")
-    as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    as_coordinator.post(
+        reverse("levelofcare:assessment_create", args=[person.pk]), data
+    )
     rec = Recommendation.objects.get()
     assert rec.scores["phq9"]["total"] == 4
     assert rec.level == "outpatient"
@@ -163,12 +171,12 @@ def test_totals_are_computed_on_the_server_not_taken_from_the_browser(
 def test_submitted_assessment_cannot_be_edited(as_coordinator: HttpClient) -> None:
     person = ClientFactory()
     as_coordinator.post(
-        reverse("intake:assessment_create", args=[person.pk]),
+        reverse("levelofcare:assessment_create", args=[person.pk]),
         form_data(answers(), submit="1"),
     )
     assessment = Assessment.objects.get()
     response = as_coordinator.post(
-        reverse("intake:assessment_edit", args=[assessment.pk]),
+        reverse("levelofcare:assessment_edit", args=[assessment.pk]),
         form_data(answers(harm_to_others="intent"), submit="1"),
     )
     assert response.status_code == 302
@@ -183,7 +191,7 @@ def test_invalid_submission_saves_nothing_and_keeps_the_answers(
     person = ClientFactory()
     data = form_data(answers(), submit="1", cssrs_intent="yes", notes="keep me")
     response = as_coordinator.post(
-        reverse("intake:assessment_create", args=[person.pk]), data
+        reverse("levelofcare:assessment_create", args=[person.pk]), data
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -198,12 +206,13 @@ def test_a_failure_in_evaluation_leaves_nothing_half_saved(
     person = ClientFactory()
     with (
         mock.patch(
-            "levelofcare.services.rules.evaluate", side_effect=RuntimeError("boom")
+            "levelofcare.recommendations.selectors.rules.evaluate",
+            side_effect=RuntimeError("boom"),
         ),
         pytest.raises(RuntimeError),
     ):
         as_coordinator.post(
-            reverse("intake:assessment_create", args=[person.pk]),
+            reverse("levelofcare:assessment_create", args=[person.pk]),
             form_data(answers(), submit="1"),
         )
     assert not Assessment.objects.exists()
@@ -215,10 +224,12 @@ def test_result_page_shows_level_reasons_missing_and_version(
 ) -> None:
     person = ClientFactory()
     data = form_data(answers(cssrs=..., phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]), submit="1")
-    as_coordinator.post(reverse("intake:assessment_create", args=[person.pk]), data)
+    as_coordinator.post(
+        reverse("levelofcare:assessment_create", args=[person.pk]), data
+    )
     assessment = Assessment.objects.get()
     response = as_coordinator.get(
-        reverse("intake:assessment_result", args=[assessment.pk])
+        reverse("levelofcare:assessment_result", args=[assessment.pk])
     )
     html = response.content.decode()
     assert "Insufficient information" in html
@@ -228,7 +239,7 @@ def test_result_page_shows_level_reasons_missing_and_version(
     assert 'data-testid="safety-banner"' in html
     assert "a clinician decides" in html.lower() or "clinician reviews every" in html
     printable = as_coordinator.get(
-        reverse("intake:assessment_print", args=[assessment.pk])
+        reverse("levelofcare:assessment_print", args=[assessment.pk])
     )
     assert "Insufficient information" in printable.content.decode()
 
@@ -237,7 +248,7 @@ def test_viewing_a_client_record_is_logged(
     as_coordinator: HttpClient, coordinator: Any
 ) -> None:
     person = ClientFactory()
-    as_coordinator.get(reverse("intake:client_detail", args=[person.pk]))
+    as_coordinator.get(reverse("levelofcare:client_detail", args=[person.pk]))
     view = RecordView.objects.get()
     assert (view.user, view.client, view.view_name) == (
         coordinator,
@@ -261,15 +272,15 @@ def test_role_access_to_client_data(
     person = ClientFactory()
     client.force_login(request.getfixturevalue(persona))
     for url in (
-        reverse("intake:client_list"),
-        reverse("intake:client_detail", args=[person.pk]),
-        reverse("intake:assessment_create", args=[person.pk]),
+        reverse("levelofcare:client_list"),
+        reverse("levelofcare:client_detail", args=[person.pk]),
+        reverse("levelofcare:assessment_create", args=[person.pk]),
     ):
         assert client.get(url).status_code == expected, url
 
 
 def test_anonymous_users_never_see_client_data(client: HttpClient) -> None:
     person = ClientFactory()
-    response = client.get(reverse("intake:client_detail", args=[person.pk]))
+    response = client.get(reverse("levelofcare:client_detail", args=[person.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from intake.models import Assessment, Client
 from levelofcare import rules
+from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import CriteriaSet, Recommendation
-from levelofcare.selectors import criteria_active
 from tests.factories import answers as base_answers
 
 _references = itertools.count(1)

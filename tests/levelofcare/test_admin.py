@@ -7,9 +7,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import escape
 
+from levelofcare.criteria.selectors import criteria_active, criteria_for_version
+from levelofcare.criteria.services import CHANGE_NOTE_REQUIRED, criteria_set_create
 from levelofcare.models import CriteriaSet
-from levelofcare.selectors import criteria_active, criteria_for_version
-from levelofcare.services_criteria import CHANGE_NOTE_REQUIRED, criteria_set_create
 from tests.factories import UserFactory
 from tests.levelofcare.factories_criteria import (
     PHQ9_5,
@@ -28,6 +28,10 @@ CHANGELIST = reverse("admin:levelofcare_criteriaset_changelist")
 
 def change_url(criteria_set: CriteriaSet) -> str:
     return reverse("admin:levelofcare_criteriaset_change", args=[criteria_set.pk])
+
+
+def preview_url(criteria_set: CriteriaSet) -> str:
+    return reverse("admin:levelofcare_criteriaset_preview", args=[criteria_set.pk])
 
 
 @pytest.fixture
@@ -114,12 +118,14 @@ def test_versions_cannot_be_added_from_scratch_or_deleted(admin_client) -> None:
 def test_the_active_version_form_offers_save_as_next_version_and_preview(
     admin_client,
 ) -> None:
-    response = admin_client.get(change_url(criteria_active()))
+    v1 = criteria_active()
+    response = admin_client.get(change_url(v1))
 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="Save as version 2"' in html
     assert 'name="_preview"' in html
+    assert f'formaction="{preview_url(v1)}"' in html
     assert 'name="phq9_iop_min"' in html
     # The new version's note starts empty: it must be written, not inherited.
     assert not response.context["adminform"].form["note"].value()
@@ -345,7 +351,7 @@ def test_preview_shows_the_impact_without_saving(admin_client, coordinator) -> N
     before = settings_of(v1)
 
     response = admin_client.post(
-        change_url(v1),
+        preview_url(v1),
         settings_post_data(v1, phq9_iop_min=12, note="", _preview="1"),
     )
 
@@ -360,7 +366,9 @@ def test_preview_shows_the_impact_without_saving(admin_client, coordinator) -> N
     assert "PHQ-9 IOP threshold: 15 → 12" in html
     assert escape(before["change_note"]) in html  # version 1's own note, untouched
     # The draft stays in the form, ready to save.
-    assert response.context["adminform"].form["phq9_iop_min"].value() == "12"
+    assert response.context["form"]["phq9_iop_min"].value() == "12"
+    assert f'action="{change_url(v1)}"' in html
+    assert "Nothing was saved." in html
     assert CriteriaSet.objects.count() == 1
     assert settings_of(v1) == before
 
@@ -371,12 +379,39 @@ def test_preview_of_an_invalid_draft_shows_the_errors_and_no_table(
     v1 = criteria_active()
 
     response = admin_client.post(
-        change_url(v1),
+        preview_url(v1),
         settings_post_data(v1, phq9_iop_min=40, _preview="1"),
     )
 
     assert response.status_code == 200
     assert response.context["impact"] is None
-    assert "from 0 to 27" in _errors_of(response)["phq9_iop_min"][0]
+    assert "from 0 to 27" in response.context["form"].errors["phq9_iop_min"][0]
     assert "impact-preview" not in response.content.decode()
     assert CriteriaSet.objects.count() == 1
+
+
+def test_preview_is_post_only_and_for_the_active_version(
+    admin_client, criteria_admin
+) -> None:
+    v1 = criteria_active()
+    assert admin_client.get(preview_url(v1)).status_code == 405
+    criteria_set_create(
+        based_on=v1, values={"phq9_iop_min": 12}, change_note="v2", user=criteria_admin
+    )
+
+    response = admin_client.post(preview_url(v1), settings_post_data(v1))
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url(criteria_active())
+    assert CriteriaSet.objects.count() == 2
+
+
+def test_people_without_change_permission_cannot_preview(client, coordinator) -> None:
+    coordinator.is_staff = True
+    coordinator.save()
+    client.force_login(coordinator)
+    v1 = criteria_active()
+
+    response = client.post(preview_url(v1), settings_post_data(v1))
+
+    assert response.status_code == 403

@@ -7,18 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from levelofcare import rules
-from levelofcare.models import CriteriaSet
-from levelofcare.selectors import (
-    contract_evaluate,
+from levelofcare.criteria.selectors import (
     criteria_active,
     criteria_for_version,
     criteria_versions,
 )
-from levelofcare.services_criteria import (
-    CriteriaConflictError,
-    criteria_set_create,
-    criteria_values_errors,
-)
+from levelofcare.criteria.services import criteria_set_create, criteria_values_errors
+from levelofcare.errors import CriteriaConflictError
+from levelofcare.models import CriteriaSet
+from levelofcare.recommendations.selectors import contract_evaluate
 from tests.levelofcare.factories_criteria import (
     PHQ9_12,
     complete_answers,

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
-from levelofcare.selectors import criteria_active
-from levelofcare.services_criteria import criteria_set_create
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.criteria.services import criteria_set_create
 from tests.levelofcare.factories_criteria import PHQ9_12, PHQ9_20, complete_answers
 
 pytestmark = pytest.mark.django_db

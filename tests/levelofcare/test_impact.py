@@ -7,7 +7,6 @@ The same checks run twice: unmarked (any database, SQLite locally) and marked
 from __future__ import annotations
 
 import json
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from intake.models import Assessment
-from levelofcare import impact, rules
-from levelofcare.impact import impact_preview
+from levelofcare import rules
+from levelofcare.criteria import impact
+from levelofcare.criteria.impact import impact_preview
 from levelofcare.models import CriteriaSet, Recommendation
 from tests.levelofcare.factories_criteria import (
     PHQ9_5,
@@ -169,41 +169,16 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(coordinator) -> None:
     assert len(many) == len(few) <= 4  # rows, sample references (+ savepoint)
 
 
-def test_worker_processes_give_the_same_result(coordinator) -> None:
+def test_small_chunks_give_the_same_result(coordinator) -> None:
     three_assessments(coordinator)
     submitted_assessment(user=coordinator, answers=complete_answers(phq9=...))
-    here = impact_preview(draft=LOWER_PHQ9, workers=1, chunk_size=1)
+    whole = impact_preview(draft=LOWER_PHQ9)
 
-    parallel = impact_preview(draft=LOWER_PHQ9, workers=2, chunk_size=1)
+    chunked = impact_preview(draft=LOWER_PHQ9, chunk_size=1)
 
-    assert parallel.examined == here.examined == 4
-    assert parallel.counts == here.counts == {("outpatient", "iop"): 1}
-    assert parallel.sample == here.sample
-
-
-def test_a_broken_worker_pool_falls_back_to_this_process(
-    coordinator, monkeypatch
-) -> None:
-    class BrokenPool:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-        def __enter__(self) -> BrokenPool:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            return None
-
-        def submit(self, *args: Any) -> None:
-            raise BrokenProcessPool("no processes here")
-
-    monkeypatch.setattr(impact, "ProcessPoolExecutor", BrokenPool)
-    three_assessments(coordinator)
-
-    preview = impact_preview(draft=LOWER_PHQ9, workers=2, chunk_size=1)
-
-    assert preview.examined == 3
-    assert preview.counts == {("outpatient", "iop"): 1}
+    assert chunked.examined == whole.examined == 4
+    assert chunked.counts == whole.counts == {("outpatient", "iop"): 1}
+    assert chunked.sample == whole.sample
 
 
 def test_identical_answers_are_evaluated_once() -> None:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
-DUE_URL = "/reviews/due/"
+DUE_URL = "/progress-reviews/due/"
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +90,8 @@ def test_everyone_shows_the_due_reviews_of_all_clinicians(
 
     assert _rows(response) == [_ref(theirs), _ref(mine)]
     assert (
-        'aria-current="page" href="/reviews/due/?who=all"' in response.content.decode()
+        'aria-current="page" href="/progress-reviews/due/?who=all"'
+        in response.content.decode()
     )
 
 
@@ -142,7 +143,7 @@ def test_a_coordinator_cannot_reassign_a_review(
     client.force_login(coordinator)
 
     response = client.post(
-        reverse("levelofcare:review_reassign", args=[review.pk]),
+        reverse("levelofcare:progress_review_reassign", args=[review.pk]),
         {"assigned_to": other_clinician.pk},
     )
 
@@ -164,16 +165,16 @@ def test_a_clinician_reassigns_a_review_from_the_list(
     review = ProgressReviewFactory(assigned_to=clinician, due_at=NOW + HOUR)
     client.force_login(clinician)
     page = client.get(DUE_URL).content.decode()
-    assert f'action="/reviews/{review.pk}/reassign/"' in page
+    assert f'action="/progress-reviews/{review.pk}/reassign/"' in page
     assert f'<option value="{other_clinician.pk}">Sam ' in page
 
     response = client.post(
-        f"/reviews/{review.pk}/reassign/",
-        {"assigned_to": other_clinician.pk, "next": "/reviews/due/?who=all"},
+        f"/progress-reviews/{review.pk}/reassign/",
+        {"assigned_to": other_clinician.pk, "next": "/progress-reviews/due/?who=all"},
         follow=True,
     )
 
-    assert response.redirect_chain == [("/reviews/due/?who=all", 302)]
+    assert response.redirect_chain == [("/progress-reviews/due/?who=all", 302)]
     review.refresh_from_db()
     assert review.assigned_to == other_clinician
     assert f"assigned to Sam {other_clinician.last_name}" in response.content.decode()
@@ -186,7 +187,7 @@ def test_a_review_cannot_be_reassigned_to_a_non_clinician(
     client.force_login(clinician)
 
     response = client.post(
-        f"/reviews/{review.pk}/reassign/",
+        f"/progress-reviews/{review.pk}/reassign/",
         {"assigned_to": coordinator.pk, "next": "https://evil.example/"},
     )
 
@@ -377,3 +378,35 @@ def test_roles_without_reviews_get_no_bell(client: Any, coordinator: Any) -> Non
     html = client.get("/").content.decode()
 
     assert 'data-testid="nav-notifications"' not in html
+
+
+# --- old URLs (links already sent in emails) --------------------------------------
+
+
+def test_the_old_due_list_url_redirects_permanently_with_its_query(
+    client: Any, clinician: Any
+) -> None:
+    review = ProgressReviewFactory(assigned_to=clinician, due_at=NOW + HOUR)
+    client.force_login(clinician)
+
+    response = client.get(f"/reviews/due/?review={review.pk}")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{DUE_URL}?review={review.pk}"
+    assert _rows(client.get(response["Location"])) == [_ref(review)]
+
+
+def test_the_old_reassign_url_still_reassigns(
+    client: Any, clinician: Any, other_clinician: Any
+) -> None:
+    review = ProgressReviewFactory(assigned_to=clinician, due_at=NOW + HOUR)
+    client.force_login(clinician)
+
+    response = client.post(
+        f"/reviews/{review.pk}/reassign/",
+        {"assigned_to": other_clinician.pk, "next": DUE_URL},
+    )
+
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.assigned_to == other_clinician

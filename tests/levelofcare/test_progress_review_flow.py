@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Assessment, RecordView
-from levelofcare import services
 from levelofcare.models import Placement, ProgressReview, Recommendation
+from levelofcare.recommendations import services
 from tests.factories import answers, form_data, submit_assessment
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_start_review_prefills_the_last_answers(
 ) -> None:
     client.force_login(clinician)
     response = client.get(
-        reverse("levelofcare:review_start", args=[inpatient_review.pk])
+        reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -47,12 +47,12 @@ def test_step_down_from_inpatient_to_iop_through_a_completed_review(
     client: HttpClient, clinician: Any, inpatient_review: ProgressReview
 ) -> None:
     client.force_login(clinician)
-    url = reverse("levelofcare:review_start", args=[inpatient_review.pk])
+    url = reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
     response = client.post(url, form_data(STABILISED, submit="1"))
     new_rec = Recommendation.objects.latest("created_at")
     assert response["Location"] == reverse("levelofcare:review", args=[new_rec.pk])
     assert new_rec.assessment.kind == Assessment.Kind.PROGRESS_REVIEW
-    assert new_rec.assessment.progress_review == inpatient_review
+    assert new_rec.assessment.progress_review_link.progress_review == inpatient_review
     page = client.get(response["Location"])
     comparison = page.context["comparison"]
     assert comparison["change"] == "step_down"
@@ -88,7 +88,7 @@ def test_no_change_keeps_the_placement_and_schedules_the_next_review(
 def services_submit_review(
     review: ProgressReview, user: Any, data: dict[str, Any]
 ) -> Any:
-    from intake.services import assessment_submit
+    from levelofcare.recommendations.services import assessment_submit
 
     rec = assessment_submit(
         assessment=None,
@@ -97,8 +97,7 @@ def services_submit_review(
         answers=data,
         partial_items={},
         notes="",
-        kind=Assessment.Kind.PROGRESS_REVIEW,
-        progress_review_id=review.pk,
+        progress_review=review,
     )
     RecordView.objects.create(user=user, client=rec.client, view_name="review")
     return rec
@@ -123,17 +122,17 @@ def test_a_closed_review_cannot_be_started_again(
     inpatient_review.save()
     client.force_login(clinician)
     response = client.get(
-        reverse("levelofcare:review_start", args=[inpatient_review.pk])
+        reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("levelofcare:reviews_due")
+    assert response["Location"] == reverse("levelofcare:progress_reviews_due")
 
 
 def test_coordinators_cannot_start_progress_reviews(
     client: HttpClient, coordinator: Any, inpatient_review: ProgressReview
 ) -> None:
     client.force_login(coordinator)
-    url = reverse("levelofcare:review_start", args=[inpatient_review.pk])
+    url = reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
     assert client.get(url).status_code == 403
 
 
@@ -141,11 +140,11 @@ def test_review_draft_is_kept_and_resumed(
     client: HttpClient, clinician: Any, inpatient_review: ProgressReview
 ) -> None:
     client.force_login(clinician)
-    url = reverse("levelofcare:review_start", args=[inpatient_review.pk])
+    url = reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
     response = client.post(url, form_data(STABILISED, save_draft="1", notes="calmer"))
     assert response["Location"] == url
     draft = Assessment.objects.get(status=Assessment.Status.DRAFT)
-    assert draft.progress_review == inpatient_review
+    assert draft.progress_review_link.progress_review == inpatient_review
     resumed = client.get(url)
     assert resumed.context["form"].initial["harm_to_others"] == "thoughts"
     assert resumed.context["form"].initial["notes"] == "calmer"

@@ -15,9 +15,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection
 
-from levelofcare import reminders
 from levelofcare.models import CriteriaSet, Notification, ProgressReview
-from levelofcare.reminders import SweepResult, reminders_sweep
+from levelofcare.progress import reminders
+from levelofcare.progress.reminders import SweepResult, reminders_sweep
 from levelofcare.tasks import send_due_reminders
 from locatr.celery import app as celery_app
 from tests.factories import UserFactory
@@ -68,7 +68,8 @@ class TestDueSoon:
         ref = review.placement.client.reference
         assert notification.text == f"A progress review is due (client ref {ref})"
         assert (
-            notification.url == f"/reviews/due/?review={review.pk}#review-{review.pk}"
+            notification.url
+            == f"/progress-reviews/due/?review={review.pk}#review-{review.pk}"
         )
         assert notification.read_at is None
         assert [m.to for m in mail.outbox] == [[clinician.email]]
@@ -296,7 +297,7 @@ def test_reminders_carry_the_client_reference_but_no_identifying_data(
             assert secret not in everything
     body = next(m.body for m in mail.outbox if "ABC-123" in m.subject)
     assert (
-        f"https://locatr.clinic.test/reviews/due/?review={soon.pk}#review-{soon.pk}"
+        f"https://locatr.clinic.test/progress-reviews/due/?review={soon.pk}#review-{soon.pk}"
         in body
     )
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import RecordView
-from levelofcare import services
+from levelofcare.errors import DecisionConflict, DecisionError
 from levelofcare.models import AuthEvent, Decision, Placement, ProgressReview
+from levelofcare.recommendations import services
 from tests.factories import PASSWORD, answers, submit_assessment
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_safety_flag_needs_the_clinician_to_open_the_review_first(
 ) -> None:
     rec = submit_assessment(user=coordinator, answer_dict=HIGH_RISK)
     assert rec.safety_flag and rec.level == "inpatient"
-    with pytest.raises(services.DecisionError, match="open it and review it"):
+    with pytest.raises(DecisionError, match="open it and review it"):
         services.decision_record(recommendation=rec, user=clinician, level="inpatient")
     RecordView.objects.create(user=clinician, client=rec.client, view_name="review")
     decision = services.decision_record(
@@ -229,7 +230,7 @@ def test_decisions_are_immutable_and_corrections_reference_them(
     rec = submit_assessment(user=coordinator, answer_dict=IOP)
     _decide(as_clinician, rec, action="accept")
     first = Decision.objects.get()
-    with pytest.raises(services.DecisionConflict):
+    with pytest.raises(DecisionConflict):
         services.decision_record(recommendation=rec, user=other_clinician, level="iop")
     response = _decide(
         as_clinician,
@@ -353,7 +354,7 @@ def test_two_clinicians_deciding_at_once_record_exactly_one_decision(
                 recommendation=rec, user=user, level=level, **extra
             )
             outcomes.append("won")
-        except services.DecisionConflict as conflict:
+        except DecisionConflict as conflict:
             outcomes.append(f"lost to {conflict.winner.decided_by.username}")
         finally:
             connection.close()

@@ -9,12 +9,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from levelofcare.errors import ProgressReviewError
 from levelofcare.models import CriteriaSet, ProgressReview
-from levelofcare.reviews import (
-    review_complete,
-    review_reassign,
-    review_schedule,
-    reviews_cancel_open,
+from levelofcare.progress.services import (
+    progress_review_complete,
+    progress_review_reassign,
+    progress_review_schedule,
+    progress_reviews_cancel_open,
 )
 from tests.levelofcare.factories_reviews import (
     PlacementFactory,
@@ -35,7 +36,9 @@ def test_first_review_is_due_after_the_levels_interval(
 ) -> None:
     placement = PlacementFactory(level=level)
 
-    review = review_schedule(placement=placement, assigned_to=clinician, now=NOW)
+    review = progress_review_schedule(
+        placement=placement, assigned_to=clinician, now=NOW
+    )
 
     review.refresh_from_db()
     assert review.due_at == NOW + dt.timedelta(days=days)
@@ -55,7 +58,9 @@ def test_a_changed_interval_in_the_active_criteria_is_used(clinician: Any) -> No
     )
     placement = PlacementFactory(level="iop")
 
-    review = review_schedule(placement=placement, assigned_to=clinician, now=NOW)
+    review = progress_review_schedule(
+        placement=placement, assigned_to=clinician, now=NOW
+    )
 
     assert review.due_at == NOW + dt.timedelta(days=10)
 
@@ -64,7 +69,7 @@ def test_scheduling_uses_the_clock_when_no_time_is_given(clinician: Any) -> None
     placement = PlacementFactory(level="inpatient")
 
     with time_machine.travel(NOW, tick=False):
-        review = review_schedule(placement=placement, assigned_to=clinician)
+        review = progress_review_schedule(placement=placement, assigned_to=clinician)
 
     assert review.due_at == NOW + dt.timedelta(days=3)
 
@@ -72,18 +77,20 @@ def test_scheduling_uses_the_clock_when_no_time_is_given(clinician: Any) -> None
 def test_a_closed_placement_cannot_get_a_review(clinician: Any) -> None:
     placement = PlacementFactory(level="iop", ended_at=NOW)
 
-    with pytest.raises(ValueError, match="closed placement"):
-        review_schedule(placement=placement, assigned_to=clinician, now=NOW)
+    with pytest.raises(ProgressReviewError, match="closed placement"):
+        progress_review_schedule(placement=placement, assigned_to=clinician, now=NOW)
 
 
 def test_completing_a_review_schedules_the_next_for_the_same_clinician(
     clinician: Any,
 ) -> None:
     placement = PlacementFactory(level="inpatient")
-    first = review_schedule(placement=placement, assigned_to=clinician, now=NOW)
+    first = progress_review_schedule(
+        placement=placement, assigned_to=clinician, now=NOW
+    )
     done_at = NOW + dt.timedelta(days=3, hours=2)
 
-    following = review_complete(review=first, now=done_at)
+    following = progress_review_complete(review=first, now=done_at)
 
     first.refresh_from_db()
     assert first.status == ProgressReview.Status.COMPLETED
@@ -102,7 +109,7 @@ def test_completing_the_last_review_of_a_closed_placement_schedules_nothing(
         placement__level="iop", placement__ended_at=NOW, assigned_to=clinician
     )
 
-    assert review_complete(review=review, now=NOW) is None
+    assert progress_review_complete(review=review, now=NOW) is None
 
     review.refresh_from_db()
     assert review.status == ProgressReview.Status.COMPLETED
@@ -111,10 +118,10 @@ def test_completing_the_last_review_of_a_closed_placement_schedules_nothing(
 
 def test_a_review_cannot_be_completed_twice(clinician: Any) -> None:
     review = ProgressReviewFactory(assigned_to=clinician)
-    review_complete(review=review, now=NOW)
+    progress_review_complete(review=review, now=NOW)
 
-    with pytest.raises(ValueError, match="completed"):
-        review_complete(review=review, now=NOW)
+    with pytest.raises(ProgressReviewError, match="completed"):
+        progress_review_complete(review=review, now=NOW)
 
     assert review.placement.reviews.filter(status="scheduled").count() == 1
 
@@ -127,7 +134,7 @@ def test_closing_a_placement_cancels_its_open_reviews(clinician: Any) -> None:
     open_review = ProgressReviewFactory(placement=placement, assigned_to=clinician)
     elsewhere = ProgressReviewFactory(assigned_to=clinician)
 
-    cancelled = reviews_cancel_open(placement=placement)
+    cancelled = progress_reviews_cancel_open(placement=placement)
 
     assert cancelled == 1
     statuses = dict(ProgressReview.objects.values_list("pk", "status"))
@@ -146,7 +153,7 @@ def test_a_review_can_be_reassigned_to_another_clinician(
         assigned_to=clinician, due_soon_sent_at=timezone.now()
     )
 
-    review_reassign(review=review, assigned_to=other_clinician)
+    progress_review_reassign(review=review, assigned_to=other_clinician)
 
     review.refresh_from_db()
     assert review.assigned_to == other_clinician
@@ -161,8 +168,8 @@ def test_a_review_cannot_be_assigned_to_a_non_clinician(
     review = ProgressReviewFactory(assigned_to=clinician)
     user = request.getfixturevalue(persona)
 
-    with pytest.raises(ValueError, match="clinician"):
-        review_reassign(review=review, assigned_to=user)
+    with pytest.raises(ProgressReviewError, match="clinician"):
+        progress_review_reassign(review=review, assigned_to=user)
 
     review.refresh_from_db()
     assert review.assigned_to == clinician
@@ -175,5 +182,5 @@ def test_an_inactive_clinician_cannot_be_assigned(
     other_clinician.is_active = False
     other_clinician.save()
 
-    with pytest.raises(ValueError, match="clinician"):
-        review_reassign(review=review, assigned_to=other_clinician)
+    with pytest.raises(ProgressReviewError, match="clinician"):
+        progress_review_reassign(review=review, assigned_to=other_clinician)

@@ -10,12 +10,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from levelofcare import rules
-from levelofcare.models import CriteriaSet
-from levelofcare.selectors import (
-    contract_evaluate,
+from levelofcare.criteria.selectors import (
     criteria_active,
     criteria_for_version,
+    criteria_version_numbers,
 )
+from levelofcare.models import CriteriaSet
+from levelofcare.recommendations.selectors import contract_evaluate
 
 INVALID = 2
 
@@ -55,12 +56,7 @@ def _criteria_set(version: int | None) -> CriteriaSet:
     try:
         return criteria_for_version(version)
     except CriteriaSet.DoesNotExist:
-        known = ", ".join(
-            str(v)
-            for v in CriteriaSet.objects.order_by("version").values_list(
-                "version", flat=True
-            )
-        )
+        known = ", ".join(str(v) for v in criteria_version_numbers())
         raise CommandError(
             f"criteria version {version} does not exist (known versions: {known})",
             returncode=INVALID,

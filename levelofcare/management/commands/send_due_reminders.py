@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from levelofcare.tasks import send_due_reminders
+from levelofcare.progress.tasks import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.errors import CriteriaConflictError
 from levelofcare.models import CriteriaSet
 
 
@@ -77,10 +79,6 @@ CHANGE_NOTE_REQUIRED = (
 )
 
 
-class CriteriaConflictError(Exception):
-    """The version being edited is no longer the active one."""
-
-
 def criteria_values_errors(values: Mapping[str, object]) -> dict[str, list[str]]:
     """Every problem with a full set of criteria settings, keyed by field.
 
@@ -135,7 +133,10 @@ def criteria_set_create(
     if not note:
         raise ValidationError({"change_note": [CHANGE_NOTE_REQUIRED]})
     with transaction.atomic():
-        active = CriteriaSet.objects.select_for_update().filter(is_active=True).first()
+        try:
+            active: CriteriaSet | None = criteria_active(lock=True)
+        except CriteriaSet.DoesNotExist:
+            active = None
         if active is None or active.pk != based_on.pk:
             raise CriteriaConflictError(
                 f"Version {based_on.version} is no longer the active criteria"

@@ -1,36 +1,24 @@
-"""Clinician review: the queue, the review page with its decision, progress-review
-start, and the audit trail. Thin views over services and selectors."""
+"""Clinician review of a recommendation: the queue, and the review page with its
+decision. Thin views over services and selectors."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
-from intake.forms import AssessmentForm
-from intake.models import Assessment
 from intake.services import client_record_viewed
-from intake.views import _assessment_form_page
-from levelofcare import selectors, services
-from levelofcare.forms import DecisionForm
-from levelofcare.models import (
-    LEVEL_RANK,
-    Decision,
-    LevelChoices,
-    ProgressReview,
-    Recommendation,
-)
+from levelofcare.errors import DecisionConflict, ServiceError
+from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendation
 from levelofcare.presentation import answer_sections, missing_links, reason_rows
+from levelofcare.recommendations import selectors, services
+from levelofcare.recommendations.forms import DecisionForm
 
 DECIDE = "levelofcare.add_decision"
 
@@ -74,7 +62,7 @@ def _tell_who_won(request: HttpRequest, winner: Decision) -> None:
 
 def _comparison(recommendation: Recommendation) -> dict[str, Any] | None:
     """For a progress review: the new recommendation against the current placement."""
-    review = recommendation.assessment.progress_review
+    review = selectors.recommendation_progress_review(recommendation=recommendation)
     if review is None:
         return None
     placement = review.placement
@@ -137,10 +125,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     safety_acknowledged=data.get("safety_acknowledged", False),
                     corrects=latest if correcting else None,
                 )
-            except services.DecisionConflict as conflict:
+            except DecisionConflict as conflict:
                 _tell_who_won(request, conflict.winner)
                 return redirect(recommendation)
-            except services.DecisionError as exc:
+            except ServiceError as exc:
                 form.add_error(None, str(exc))
                 status = 400
             else:
@@ -170,96 +158,3 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "levelofcare/review_detail.html", context, status=status)
-
-
-@permission_required("levelofcare.change_progressreview", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def review_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """A progress review is a reassessment: the intake form, pre-filled."""
-    review = get_object_or_404(
-        ProgressReview.objects.select_related("placement__client"), pk=pk
-    )
-    if review.status != ProgressReview.Status.SCHEDULED:
-        messages.info(request, "This progress review is already closed.")
-        return redirect("levelofcare:reviews_due")
-    client = review.placement.client
-    draft = Assessment.objects.filter(
-        progress_review=review, status=Assessment.Status.DRAFT
-    ).first()
-    source = draft or (
-        Assessment.objects.filter(client=client, status=Assessment.Status.SUBMITTED)
-        .order_by("-submitted_at")
-        .first()
-    )
-    initial = (
-        AssessmentForm.initial_from(source.answers, source.partial_items)
-        if source
-        else {}
-    )
-    if draft:
-        initial["notes"] = draft.notes
-    return _assessment_form_page(
-        request,
-        client=client,
-        assessment=draft,
-        initial=initial,
-        kind=Assessment.Kind.PROGRESS_REVIEW,
-        progress_review_id=review.pk,
-        extra={"progress_review": review},
-        on_submit=lambda rec: reverse("levelofcare:review", args=[rec.pk]),
-    )
-
-
-def _audit_scope(request: HttpRequest, reference: str) -> None:
-    """Criteria admins read everything; clinicians only their own clients' records."""
-    user = request.user
-    if user.has_perm("levelofcare.view_audit"):
-        return
-    if not user.has_perm("levelofcare.view_own_audit"):
-        raise PermissionDenied
-    if not reference:
-        raise PermissionDenied("Choose one of your clients by reference.")
-    own = (
-        Decision.objects.filter(
-            recommendation__client__reference=reference, decided_by=user
-        ).exists()
-        or ProgressReview.objects.filter(
-            placement__client__reference=reference, assigned_to=user
-        ).exists()
-    )
-    if not own:
-        raise PermissionDenied("You can read the audit trail of your own clients only.")
-
-
-def _day(value: str) -> datetime | None:
-    day = parse_date(value) if value else None
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
-
-
-def audit_log(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("client", "").strip().upper()
-    username = request.GET.get("user", "").strip()
-    since_raw, until_raw = request.GET.get("from", ""), request.GET.get("to", "")
-    _audit_scope(request, reference)
-    since, until = _day(since_raw), _day(until_raw)
-    if until:
-        until = until + timezone.timedelta(days=1)
-    events = selectors.audit_events(
-        client_reference=reference, username=username, since=since, until=until
-    )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    filters = {
-        "client": reference,
-        "user": username,
-        "from": since_raw,
-        "to": until_raw,
-    }
-    return render(
-        request,
-        "levelofcare/audit_log.html",
-        {
-            "page": page,
-            "filters": filters,
-            "extra_query": "".join(f"{k}={v}&" for k, v in filters.items() if v),
-        },
-    )

@@ -1,7 +1,7 @@
 """Progress review scheduling: every write to a ProgressReview's life cycle.
 
 A review's due date is data (`due_at`); reminders are swept from it by
-`levelofcare.reminders`, never queued as ETA tasks.
+`levelofcare.progress.reminders`, never queued as ETA tasks.
 """
 
 from __future__ import annotations
@@ -12,20 +12,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from levelofcare.models import CriteriaSet, Placement, ProgressReview
-from locatr.roles import CLINICIANS
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.errors import ProgressReviewError
+from levelofcare.models import Placement, ProgressReview
+from levelofcare.progress.selectors import user_is_clinician
 
 
-def user_is_clinician(user: Any) -> bool:
-    """An active member of the Clinicians group."""
-    return bool(
-        user is not None
-        and user.is_active
-        and user.groups.filter(name=CLINICIANS).exists()
-    )
-
-
-def review_schedule(
+def progress_review_schedule(
     *, placement: Placement, assigned_to: Any, now: datetime | None = None
 ) -> ProgressReview:
     """Schedule the next review of an open placement, due after its level's interval.
@@ -35,9 +28,9 @@ def review_schedule(
     """
     now = now or timezone.now()
     if not placement.is_open:
-        raise ValueError("Cannot schedule a review on a closed placement.")
+        raise ProgressReviewError("Cannot schedule a review on a closed placement.")
     with transaction.atomic():
-        criteria = CriteriaSet.objects.get(is_active=True)
+        criteria = criteria_active()
         return ProgressReview.objects.create(
             placement=placement,
             assigned_to=assigned_to,
@@ -46,7 +39,7 @@ def review_schedule(
         )
 
 
-def reviews_cancel_open(*, placement: Placement) -> int:
+def progress_reviews_cancel_open(*, placement: Placement) -> int:
     """Cancel the placement's scheduled reviews (the placement is closing)."""
     with transaction.atomic():
         reviews = list(
@@ -61,7 +54,7 @@ def reviews_cancel_open(*, placement: Placement) -> int:
     return len(reviews)
 
 
-def review_complete(
+def progress_review_complete(
     *, review: ProgressReview, now: datetime | None = None
 ) -> ProgressReview | None:
     """Complete a scheduled review; schedule the next one while the placement is open.
@@ -75,7 +68,9 @@ def review_complete(
     with transaction.atomic():
         locked = ProgressReview.objects.select_for_update().get(pk=review.pk)
         if locked.status != ProgressReview.Status.SCHEDULED:
-            raise ValueError(f"Review {review.pk} is {locked.status}, not scheduled.")
+            raise ProgressReviewError(
+                f"Progress review {review.pk} is {locked.status}, not scheduled."
+            )
         locked.status = ProgressReview.Status.COMPLETED
         locked.completed_at = now
         locked.save(update_fields=["status", "completed_at"])
@@ -83,23 +78,29 @@ def review_complete(
         placement = Placement.objects.get(pk=locked.placement_id)
         if not placement.is_open:
             return None
-        return review_schedule(
+        return progress_review_schedule(
             placement=placement, assigned_to=locked.assigned_to, now=now
         )
 
 
-def review_reassign(*, review: ProgressReview, assigned_to: Any) -> ProgressReview:
+def progress_review_reassign(
+    *, review: ProgressReview, assigned_to: Any
+) -> ProgressReview:
     """Give a scheduled review to another clinician.
 
     The new assignee has not been reminded yet, so the "due soon" reminder is
     re-armed; an overdue escalation already reached every clinician.
     """
     if not user_is_clinician(assigned_to):
-        raise ValueError("A progress review can only be assigned to a clinician.")
+        raise ProgressReviewError(
+            "A progress review can only be assigned to a clinician."
+        )
     with transaction.atomic():
         locked = ProgressReview.objects.select_for_update().get(pk=review.pk)
         if locked.status != ProgressReview.Status.SCHEDULED:
-            raise ValueError(f"Review {review.pk} is {locked.status}, not scheduled.")
+            raise ProgressReviewError(
+                f"Progress review {review.pk} is {locked.status}, not scheduled."
+            )
         if locked.assigned_to_id != assigned_to.pk:
             locked.assigned_to = assigned_to
             locked.due_soon_sent_at = None

@@ -1,4 +1,5 @@
-"""The reminder sweep: due-soon reminders and overdue escalations, each sent once.
+"""The reminder sweep (a service): due-soon reminders and overdue escalations of
+progress reviews, each sent once.
 
 State lives in the database, not in the broker: a review is reminded when its
 `due_soon_sent_at` / `overdue_sent_at` is claimed. Claims are atomic, so two sweeps
@@ -24,7 +25,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from levelofcare.models import CriteriaSet, Notification, ProgressReview
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.models import Notification, ProgressReview
 from locatr.roles import CLINICIANS
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ def reminders_sweep(
     """
     now = now or timezone.now()
     started = time.monotonic()
-    criteria = CriteriaSet.objects.get(is_active=True)
+    criteria = criteria_active()
     lead = timedelta(hours=criteria.reminder_lead_hours)
     grace = timedelta(hours=criteria.overdue_grace_hours)
     due_soon = _sweep(
@@ -140,7 +142,7 @@ def _remind_batch(
         )
         assignees = get_user_model().objects.in_bulk({row[3] for row in rows})
         # The due list narrowed to one review: reachable by any clinician.
-        due_path = reverse("levelofcare:reviews_due")
+        due_path = reverse("levelofcare:progress_reviews_due")
         notifications: list[Notification] = []
         emails: list[tuple[str, str, str, list[str]]] = []
         for pk, due_at, reference, assignee_id in rows:

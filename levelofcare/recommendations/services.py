@@ -1,43 +1,109 @@
-"""Writes of the level-of-care workflow: recommendations, decisions, placements."""
+"""Writes of the level-of-care workflow: assessments submitted, recommendations,
+decisions, placements."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.models import Assessment, Client, RecordView
-from levelofcare import rules
+from intake.services import assessment_mark_submitted, assessment_save_draft
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.errors import DecisionConflict, DecisionError
 from levelofcare.models import (
     LEVEL_PRIORITY,
     LEVEL_RANK,
-    CriteriaSet,
     Decision,
     Placement,
     ProgressReview,
+    ProgressReviewAssessment,
     Recommendation,
 )
-from levelofcare.reviews import review_complete, review_schedule, reviews_cancel_open
+from levelofcare.progress.services import (
+    progress_review_complete,
+    progress_review_schedule,
+    progress_reviews_cancel_open,
+)
+from levelofcare.recommendations.selectors import (
+    assessment_progress_review,
+    recommendation_evaluate,
+)
 
 # The RecordView.view_name written when a clinician opens a recommendation.
 REVIEW_VIEW_NAME = "review"
 
 
-def recommendation_evaluate(
-    *, answers: dict[str, Any], criteria_set: CriteriaSet
-) -> dict[str, Any]:
-    """The contract JSON for stored answers under one criteria version."""
-    result = rules.evaluate(
-        rules.answers_from_dict(answers), criteria_set.to_criteria()
+def assessment_draft_save(
+    *,
+    assessment: Assessment | None,
+    client: Client,
+    user: AbstractBaseUser,
+    answers: dict[str, Any],
+    partial_items: dict[str, Any],
+    notes: str,
+    progress_review: ProgressReview | None = None,
+) -> Assessment:
+    """Save a draft (intake's service); a new draft made for a progress review is
+    linked to it, in the same transaction."""
+    kind = (
+        Assessment.Kind.INTAKE
+        if progress_review is None
+        else Assessment.Kind.PROGRESS_REVIEW
     )
-    return rules.recommendation_to_dict(result, criteria_set.version)
+    with transaction.atomic():
+        draft = assessment_save_draft(
+            assessment=assessment,
+            client=client,
+            user=user,
+            answers=answers,
+            partial_items=partial_items,
+            notes=notes,
+            kind=assessment.kind if assessment is not None else kind,
+        )
+        if progress_review is not None:
+            ProgressReviewAssessment.objects.get_or_create(
+                assessment=draft, defaults={"progress_review": progress_review}
+            )
+    return draft
+
+
+def assessment_submit(
+    *,
+    assessment: Assessment | None,
+    client: Client,
+    user: AbstractBaseUser,
+    answers: dict[str, Any],
+    partial_items: dict[str, Any],
+    notes: str,
+    progress_review: ProgressReview | None = None,
+) -> Recommendation:
+    """Submit an assessment: the answers and the recommendation, or nothing at all.
+
+    1. Save the answers (a new or an existing draft; linked to `progress_review`).
+    2. Mark it submitted (intake).
+    3. Evaluate it with the active criteria and store the recommendation.
+    """
+    with transaction.atomic():
+        draft = assessment_draft_save(
+            assessment=assessment,
+            client=client,
+            user=user,
+            answers=answers,
+            partial_items=partial_items,
+            notes=notes,
+            progress_review=progress_review,
+        )
+        submitted = assessment_mark_submitted(assessment=draft, user=user)
+        return recommendation_create(assessment=submitted)
 
 
 def recommendation_create(*, assessment: Assessment) -> Recommendation:
     """Evaluate a submitted assessment with the active criteria and store the result."""
-    criteria_set = CriteriaSet.objects.get(is_active=True)
+    criteria_set = criteria_active()
     result = recommendation_evaluate(
         answers=assessment.answers, criteria_set=criteria_set
     )
@@ -57,18 +123,6 @@ def recommendation_create(*, assessment: Assessment) -> Recommendation:
             safety_flag=safety_flag,
             criteria=criteria_set,
         )
-
-
-class DecisionError(Exception):
-    """A decision that may not be recorded; the message says why."""
-
-
-class DecisionConflict(DecisionError):
-    """Someone else decided first. `winner` is the decision that was recorded."""
-
-    def __init__(self, winner: Decision) -> None:
-        super().__init__("Another clinician has already decided this recommendation.")
-        self.winner = winner
 
 
 def decision_record(
@@ -186,24 +240,26 @@ def _check_can_decide(
 
 def _placement_follow(*, decision: Decision, now: datetime) -> None:
     recommendation = decision.recommendation
-    review = recommendation.assessment.progress_review
+    review = assessment_progress_review(assessment=recommendation.assessment)
     current = (
         Placement.objects.select_for_update()
         .filter(client_id=recommendation.client_id, ended_at__isnull=True)
         .first()
     )
     if review is not None and review.status == ProgressReview.Status.SCHEDULED:
-        review_complete(review=review, now=now)
+        progress_review_complete(review=review, now=now)
     if current is not None and current.level == decision.level and review is not None:
         return  # a progress review with no change: same placement, next review
     if current is not None:
         current.ended_at = now
         current.save(update_fields=["ended_at"])
-        reviews_cancel_open(placement=current)
+        progress_reviews_cancel_open(placement=current)
     placement = Placement.objects.create(
         client_id=recommendation.client_id,
         level=decision.level,
         decision=decision,
         started_at=now,
     )
-    review_schedule(placement=placement, assigned_to=decision.decided_by, now=now)
+    progress_review_schedule(
+        placement=placement, assigned_to=decision.decided_by, now=now
+    )

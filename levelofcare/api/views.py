@@ -1,25 +1,29 @@
 """JSON API: `POST /api/v1/evaluate`, the evaluation contract for signed-in users.
 
 Session authentication with CSRF protection: a browser client sends the
-`csrftoken` cookie's value in an `X-CSRFToken` header. The CSRF check runs in the
-view, after the sign-in check, so every failure is a JSON answer (401 signed out,
-403 CSRF) rather than an HTML page or a redirect to the login form.
+`csrftoken` cookie's value in an `X-CSRFToken` header. The view checks sign-in
+first and then runs Django's own CSRF check (`csrf_protect`), so every failure
+is a JSON answer (401 signed out, 403 CSRF) rather than an HTML page or a
+redirect to the login form: `CSRF_FAILURE_VIEW` points at `csrf_failure` below,
+which answers JSON for the API and Django's usual page everywhere else.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.views import csrf
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from levelofcare import rules
-from levelofcare.selectors import contract_evaluate, criteria_active
+from levelofcare.criteria.selectors import criteria_active
+from levelofcare.recommendations.selectors import contract_evaluate
+
+API_PREFIX = "/api/"
 
 
 def _errors(status: int, message: str, **headers: str) -> JsonResponse:
@@ -29,24 +33,21 @@ def _errors(status: int, message: str, **headers: str) -> JsonResponse:
     return response
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    """Django's own CSRF check, returning the failure reason instead of a page."""
-
-    def _reject(self, request: HttpRequest, reason: str) -> Any:
-        return reason
-
-
-def _csrf_failure(request: HttpRequest) -> str | None:
-    check = _CsrfCheck(lambda request: HttpResponse())
-    check.process_request(request)
-    reason = check.process_view(request, None, (), {})  # type: ignore[arg-type]
-    return reason if isinstance(reason, str) else None
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """`settings.CSRF_FAILURE_VIEW`: a JSON 403 for the API, Django's page else."""
+    if request.path.startswith(API_PREFIX):
+        return _errors(
+            403,
+            f"CSRF check failed: {reason} Send the csrftoken cookie's value in "
+            "an X-CSRFToken header.",
+        )
+    return csrf.csrf_failure(request, reason=reason)
 
 
 @login_not_required
-@csrf_exempt  # not exempt: checked below, once we know who is asking
+@csrf_exempt  # not exempt: `_evaluate` checks, once we know who is asking
 @never_cache
-def evaluate_view(request: HttpRequest) -> JsonResponse:
+def evaluate_view(request: HttpRequest) -> HttpResponse:
     """Evaluate answers JSON (an object or a list) with the active criteria."""
     if not request.user.is_authenticated:
         return _errors(401, "Sign in to use the API (session authentication).")
@@ -56,13 +57,12 @@ def evaluate_view(request: HttpRequest) -> JsonResponse:
         body = request.body  # before the CSRF check, which may parse a form body
     except RequestDataTooBig:
         return _errors(413, "Request body too large; send fewer answers at once.")
-    reason = _csrf_failure(request)
-    if reason is not None:
-        return _errors(
-            403,
-            f"CSRF check failed: {reason} Send the csrftoken cookie's value in "
-            "an X-CSRFToken header.",
-        )
+    response: HttpResponse = _evaluate(request, body)
+    return response
+
+
+@csrf_protect
+def _evaluate(request: HttpRequest, body: bytes) -> JsonResponse:
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

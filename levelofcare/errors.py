@@ -1,0 +1,46 @@
+"""Errors raised by levelofcare services; views turn them into messages.
+
+ServiceError (locatr.errors)
+├── DecisionError            a decision that may not be recorded
+│   └── DecisionConflict     someone else decided first (carries the winner)
+├── CriteriaConflictError    the criteria version edited is no longer active
+└── ProgressReviewError      a progress review that cannot be scheduled,
+                             completed or reassigned
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from locatr.errors import ServiceError
+
+if TYPE_CHECKING:
+    from levelofcare.models import Decision
+
+__all__ = [
+    "CriteriaConflictError",
+    "DecisionConflict",
+    "DecisionError",
+    "ProgressReviewError",
+    "ServiceError",
+]
+
+
+class DecisionError(ServiceError):
+    """A decision that may not be recorded; the message says why."""
+
+
+class DecisionConflict(DecisionError):
+    """Someone else decided first. `winner` is the decision that was recorded."""
+
+    def __init__(self, winner: Decision) -> None:
+        super().__init__("Another clinician has already decided this recommendation.")
+        self.winner = winner
+
+
+class CriteriaConflictError(ServiceError):
+    """The version being edited is no longer the active one."""
+
+
+class ProgressReviewError(ServiceError):
+    """A progress review that cannot be scheduled, completed or reassigned."""

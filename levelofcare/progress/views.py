@@ -1,0 +1,116 @@
+"""Progress reviews: the due list (with reassignment) and starting a review, which
+is a reassessment on the intake form, pre-filled."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from intake.forms import AssessmentForm
+from intake.models import Client
+from intake.selectors import assessment_latest_submitted
+from levelofcare.errors import ServiceError
+from levelofcare.models import ProgressReview
+from levelofcare.progress import selectors
+from levelofcare.progress.forms import ReassignForm
+from levelofcare.progress.services import progress_review_reassign
+from levelofcare.recommendations.selectors import progress_review_draft
+from levelofcare.recommendations.views.assessments import assessment_form_page
+from locatr.http import safe_next
+
+PAGE_SIZE = 25
+VIEW = "levelofcare.view_progressreview"
+CHANGE = "levelofcare.change_progressreview"
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def progress_reviews_due(request: HttpRequest) -> HttpResponse:
+    """Scheduled reviews due within the lead time or past due, soonest first."""
+    review_pk = request.GET.get("review", "")
+    who = "all" if request.GET.get("who") == "all" or review_pk else "mine"
+    due = selectors.progress_reviews_due(
+        user=request.user,
+        everyone=who == "all",
+        # A reminder's link: that one review, whoever it is assigned to.
+        review_pk=int(review_pk) if review_pk.isdigit() else None,
+    )
+    page = Paginator(due.reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    for review in page:
+        review.is_overdue = review.due_at < due.now  # type: ignore[attr-defined]
+    return render(
+        request,
+        "levelofcare/reviews_due.html",
+        {
+            "page": page,
+            "who": who,
+            "single_review": review_pk.isdigit(),
+            "clinicians": list(selectors.clinicians_active()),
+            "can_reassign": request.user.has_perm(CHANGE),
+            "lead_hours": due.lead_hours,
+            "current_url": request.get_full_path(),
+        },
+    )
+
+
+@permission_required((VIEW, CHANGE), raise_exception=True)
+@require_POST
+def progress_review_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reassign one scheduled review to another clinician (POST from the due list)."""
+    try:
+        review = selectors.progress_review_scheduled(pk=pk)
+    except ProgressReview.DoesNotExist as exc:
+        raise Http404("No such scheduled progress review.") from exc
+    form = ReassignForm(request.POST)
+    fallback = reverse("levelofcare:progress_reviews_due")
+    if not form.is_valid():
+        messages.error(request, "Choose a clinician to assign the review to.")
+        return redirect(safe_next(request, request.POST.get("next", ""), fallback))
+    user = form.cleaned_data["assigned_to"]
+    try:
+        progress_review_reassign(review=review, assigned_to=user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Review for client ref {review.placement.client.reference} assigned to "
+            f"{user.get_full_name() or user.get_username()}.",
+        )
+    return redirect(safe_next(request, form.cleaned_data["next"], fallback))
+
+
+@permission_required(CHANGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def progress_review_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """A progress review is a reassessment: the intake form, pre-filled."""
+    review = get_object_or_404(
+        ProgressReview.objects.select_related("placement__client"), pk=pk
+    )
+    if review.status != ProgressReview.Status.SCHEDULED:
+        messages.info(request, "This progress review is already closed.")
+        return redirect("levelofcare:progress_reviews_due")
+    client: Client = review.placement.client
+    draft = progress_review_draft(review=review)
+    source = draft or assessment_latest_submitted(client=client)
+    initial = (
+        AssessmentForm.initial_from(source.answers, source.partial_items)
+        if source
+        else {}
+    )
+    if draft:
+        initial["notes"] = draft.notes
+    return assessment_form_page(
+        request,
+        client=client,
+        assessment=draft,
+        initial=initial,
+        progress_review=review,
+        review_after_submit=True,
+        extra={"progress_review": review},
+    )

@@ -1,0 +1,150 @@
+"""Assessment pages: fill in (draft or submit), the result with its
+recommendation, and the printable result. Submitting makes the recommendation
+in the same transaction (`services.assessment_submit`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from intake.forms import AssessmentForm
+from intake.models import Assessment, Client
+from intake.services import client_record_viewed
+from levelofcare.errors import ServiceError
+from levelofcare.models import ProgressReview
+from levelofcare.presentation import missing_links, reason_rows
+from levelofcare.recommendations import selectors, services
+
+
+def assessment_form_page(
+    request: HttpRequest,
+    *,
+    client: Client,
+    assessment: Assessment | None,
+    initial: dict[str, Any],
+    progress_review: ProgressReview | None = None,
+    review_after_submit: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """GET shows the form; POST saves a draft or submits. Nothing typed is lost:
+    an invalid form re-renders with every answer as it was.
+
+    After a submit: the result page, or (`review_after_submit`) the clinician's
+    review of the new recommendation. After a draft: back to the same form (for
+    a progress review, its start page).
+    """
+    form = AssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields: dict[str, Any] = {
+            "assessment": assessment,
+            "client": client,
+            "user": request.user,
+            "answers": form.to_answers(),
+            "partial_items": form.to_partial_items(),
+            "notes": form.cleaned_data["notes"],
+            "progress_review": progress_review,
+        }
+        try:
+            if "submit" in request.POST:
+                recommendation = services.assessment_submit(**fields)
+            else:
+                draft = services.assessment_draft_save(**fields)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+            return redirect(assessment or client)
+        if "submit" in request.POST:
+            messages.success(request, "Assessment submitted.")
+            if review_after_submit:
+                return redirect(recommendation)
+            return redirect(recommendation.assessment)
+        messages.info(request, "Draft saved. You can come back to it at any time.")
+        if progress_review is not None:
+            return redirect("levelofcare:progress_review_start", progress_review.pk)
+        return redirect(draft)
+    if request.method == "POST":
+        messages.error(
+            request, "Some answers need attention: see the messages next to them."
+        )
+    item9 = form["phq9_9"].value()
+    context = {
+        "item9_positive": str(item9 or "0").isdigit() and int(item9 or 0) > 0,
+        "client": client,
+        "assessment": assessment,
+        "form": form,
+        "unanswered": form.unanswered() if form.is_bound and form.is_valid() else [],
+        **(extra or {}),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "intake/assessment_form.html", context, status=status)
+
+
+@permission_required("intake.add_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_object_or_404(Client, pk=pk)
+    initial: dict[str, Any] = {}
+    source_id = request.GET.get("from")
+    if source_id and source_id.isdigit():
+        # Start from an earlier assessment's answers (e.g. to fill in what was
+        # missing); nothing is saved until the user saves.
+        source = get_object_or_404(Assessment, pk=int(source_id), client=client)
+        initial = AssessmentForm.initial_from(source.answers, source.partial_items)
+    return assessment_form_page(
+        request, client=client, assessment=None, initial=initial
+    )
+
+
+@permission_required("intake.change_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(Assessment.objects.select_related("client"), pk=pk)
+    if not assessment.is_draft:
+        messages.info(
+            request, "This assessment was submitted and can no longer change."
+        )
+        return redirect(assessment)
+    initial = AssessmentForm.initial_from(
+        assessment.answers, assessment.partial_items, assessment.notes
+    )
+    return assessment_form_page(
+        request,
+        client=assessment.client,
+        assessment=assessment,
+        initial=initial,
+        progress_review=selectors.assessment_progress_review(assessment=assessment),
+    )
+
+
+def _result_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    try:
+        assessment = selectors.assessment_with_recommendation(pk=pk)
+    except Assessment.DoesNotExist as exc:
+        raise Http404("No such submitted assessment.") from exc
+    recommendation = assessment.recommendation
+    client_record_viewed(
+        user=request.user, client=assessment.client, view_name="assessment_result"
+    )
+    return {
+        "assessment": assessment,
+        "client": assessment.client,
+        "recommendation": recommendation,
+        "reasons": reason_rows(recommendation.reasons),
+        "missing": missing_links(recommendation.missing),
+    }
+
+
+@permission_required("intake.view_assessment", raise_exception=True)
+def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request, "intake/assessment_result.html", _result_context(request, pk)
+    )
+
+
+@permission_required("intake.view_assessment", raise_exception=True)
+def assessment_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "intake/assessment_print.html", _result_context(request, pk))

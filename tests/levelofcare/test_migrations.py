@@ -1,0 +1,163 @@
+"""Migrating forward from the state of `main` before the layout work loses nothing.
+
+The test database is migrated back to the last migrations of `main` (intake 0003,
+levelofcare 0003), filled through the historical models, and migrated forward
+again: every row survives, the progress-review link moves to levelofcare, and
+stored notification links point at /progress-reviews/due/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+BEFORE = [
+    ("intake", "0003_assessment_partial_items"),
+    ("levelofcare", "0003_criteria_version_1_history"),
+]
+AT = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
+TABLES = [
+    ("intake", "Client"),
+    ("intake", "Assessment"),
+    ("intake", "RecordView"),
+    ("levelofcare", "CriteriaSet"),
+    ("levelofcare", "Recommendation"),
+    ("levelofcare", "Decision"),
+    ("levelofcare", "Placement"),
+    ("levelofcare", "ProgressReview"),
+    ("levelofcare", "Notification"),
+    ("levelofcare", "AuthEvent"),
+]
+
+
+def _migrate(targets: list[tuple[str, str]]) -> Any:
+    """Migrate the test database to `targets`; return the apps at that state."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+def _latest() -> list[tuple[str, str]]:
+    executor = MigrationExecutor(connection)
+    return [
+        key
+        for key in executor.loader.graph.leaf_nodes()
+        if key[0]
+        in {
+            "intake",
+            "levelofcare",
+        }
+    ]
+
+
+def _fill(apps: Any) -> dict[str, Any]:
+    """One row in every table, the way `main` wrote them."""
+    User = apps.get_model("auth", "User")
+    get = apps.get_model
+    user = User.objects.create(username="migrating-clinician")
+    criteria = get("levelofcare", "CriteriaSet").objects.create(
+        version=99, is_active=False, change_note="An old version.", created_at=AT
+    )
+    client = get("intake", "Client").objects.create(
+        reference="MIG-1",
+        given_name="Ada",
+        family_name="Lovelace",
+        date_of_birth=dt.date(1990, 1, 1),
+        created_by=user,
+    )
+    Assessment = get("intake", "Assessment")
+    intake = Assessment.objects.create(
+        client=client,
+        status="submitted",
+        answers={"phq9": [1] * 9},
+        created_by=user,
+        submitted_by=user,
+        submitted_at=AT,
+    )
+    recommendation = get("levelofcare", "Recommendation").objects.create(
+        assessment=intake, client=client, level="iop", criteria=criteria
+    )
+    decision = get("levelofcare", "Decision").objects.create(
+        recommendation=recommendation, kind="accept", level="iop", decided_by=user
+    )
+    placement = get("levelofcare", "Placement").objects.create(
+        client=client, level="iop", decision=decision
+    )
+    review = get("levelofcare", "ProgressReview").objects.create(
+        placement=placement, due_at=AT, assigned_to=user
+    )
+    reassessment = Assessment.objects.create(
+        client=client,
+        kind="progress_review",
+        answers={"phq9": [0] * 9},
+        created_by=user,
+        progress_review=review,
+    )
+    get("levelofcare", "Notification").objects.create(
+        user=user,
+        kind="due_soon",
+        review=review,
+        text="A progress review is due (client ref MIG-1)",
+        url=f"/reviews/due/?review={review.pk}#review-{review.pk}",
+    )
+    get("intake", "RecordView").objects.create(
+        user=user, client=client, view_name="client_detail"
+    )
+    get("levelofcare", "AuthEvent").objects.create(
+        kind="login", user=user, username=user.username
+    )
+    return {"review": review.pk, "reassessment": reassessment.pk}
+
+
+def _counts(apps: Any) -> dict[str, int]:
+    return {
+        f"{app}.{model}": apps.get_model(app, model).objects.count()
+        for app, model in TABLES
+    }
+
+
+def test_migrating_forward_from_main_loses_nothing() -> None:
+    latest = _latest()
+    old_apps = _migrate(BEFORE)
+    try:
+        made = _fill(old_apps)
+        before = _counts(old_apps)
+    finally:
+        new_apps = _migrate(latest)
+
+    assert _counts(new_apps) == before
+    Link = new_apps.get_model("levelofcare", "ProgressReviewAssessment")
+    assert list(Link.objects.values_list("assessment_id", "progress_review_id")) == [
+        (made["reassessment"], made["review"])
+    ]
+    Assessment = new_apps.get_model("intake", "Assessment")
+    assert "progress_review" not in {f.name for f in Assessment._meta.get_fields()}
+    url = new_apps.get_model("levelofcare", "Notification").objects.get().url
+    assert url == (
+        f"/progress-reviews/due/?review={made['review']}#review-{made['review']}"
+    )
+
+
+def test_migrating_back_to_main_puts_the_link_back() -> None:
+    latest = _latest()
+    old_apps = _migrate(BEFORE)
+    try:
+        made = _fill(old_apps)
+        _migrate(latest)
+        back = _migrate(BEFORE)
+        reassessment = back.get_model("intake", "Assessment").objects.get(
+            pk=made["reassessment"]
+        )
+        url = back.get_model("levelofcare", "Notification").objects.get().url
+    finally:
+        _migrate(latest)
+
+    assert reassessment.progress_review_id == made["review"]
+    assert url.startswith("/reviews/due/?review=")
