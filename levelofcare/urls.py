@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from levelofcare import views, views_reminders
+from levelofcare import criteria_book, views, views_reminders
 
 app_name = "levelofcare"
 
@@ -30,4 +30,6 @@ urlpatterns = [
         views_reminders.notifications_read_all,
         name="notifications_read_all",
     ),
+    # The criteria book: every rule in plain language, at any version.
+    path("criteria/", criteria_book.criteria_book_view, name="criteria_book"),
 ]
