@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from levelofcare.audit import views as audit
+from levelofcare.criteria import views as criteria
 from levelofcare.notifications import views as notifications
 from levelofcare.progress import views as progress
 from levelofcare.recommendations.views import assessments, clients, review
@@ -84,4 +85,6 @@ urlpatterns = [
     ),
     # The audit trail.
     path("audit/", audit.audit_log, name="audit_log"),
+    # The criteria book: every rule in plain language, at any version.
+    path("criteria/", criteria.criteria_book_view, name="criteria_book"),
 ]
