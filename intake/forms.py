@@ -102,6 +102,16 @@ class AssessmentForm(forms.Form):
         """Instrument items and bands for the page's live totals (json_script)."""
         return catalogue.scoring_for_browser()
 
+    def flag_item_positive(self) -> bool:
+        """A flagged item (PHQ-9 item 9: thoughts of death or self-harm) answered
+        above 0, as typed (bound or initial): the page shows its safety banner."""
+        for key, inst in catalogue.INSTRUMENTS.items():
+            if inst.flag_item is not None:
+                value = self[catalogue.field_name(key, inst.flag_item)].value()
+                if value is not None and str(value) in _ABOVE_ZERO[key]:
+                    return True
+        return False
+
     # --- to and from the answers contract ----------------------------------------
 
     @classmethod
@@ -267,6 +277,10 @@ class AssessmentForm(forms.Form):
         return data
 
 
+_ABOVE_ZERO: Final = {
+    key: frozenset(value for value, _ in inst.item_choices if value != "0")
+    for key, inst in catalogue.INSTRUMENTS.items()
+}
 _COUNTS: Final = tuple(q for q in QUESTIONS if q.kind == catalogue.COUNT_OR_NONE)
 
 

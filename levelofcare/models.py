@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Final
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,24 +12,92 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-if TYPE_CHECKING:
-    from levelofcare import rules
+from levelofcare import rules
+from levelofcare.rules import INSUFFICIENT_LABEL, Level, Threshold
 
 
 class LevelChoices(models.TextChoices):
-    INPATIENT = "inpatient", "Inpatient"
-    IOP = "iop", "IOP (intensive outpatient)"
-    OUTPATIENT = "outpatient", "Outpatient"
+    """The levels as model choices, most intensive first (from `rules.Level`)."""
+
+    INPATIENT = Level.INPATIENT.slug, Level.INPATIENT.label
+    IOP = Level.IOP.slug, Level.IOP.label
+    OUTPATIENT = Level.OUTPATIENT.slug, Level.OUTPATIENT.label
 
 
-# Queue priority: inpatient first, then "insufficient information" (risk unknown),
-# then IOP, then outpatient.
-LEVEL_PRIORITY = {"inpatient": 40, None: 30, "iop": 20, "outpatient": 10}
-LEVEL_RANK = {"outpatient": 1, "iop": 2, "inpatient": 3}
+# Queue order: inpatient first, then "insufficient information" (risk unknown),
+# then IOP, then outpatient. Stored as Recommendation.priority (40, 30, 20, 10).
+QUEUE_ORDER: Final = (Level.INPATIENT, None, Level.IOP, Level.OUTPATIENT)
+LEVEL_PRIORITY: Final = {
+    (None if level is None else level.slug): 10 * (len(QUEUE_ORDER) - i)
+    for i, level in enumerate(QUEUE_ORDER)
+}
+LEVEL_RANK: Final = {level.slug: int(level) for level in Level}
+
+# The review schedule's settings; with the rules' THRESHOLDS, every number of a
+# criteria version, each defined once (bounds, default, labels).
+SCHEDULE_SETTINGS: Final = (
+    Threshold(
+        "review_interval_inpatient_days",
+        "Review interval: inpatient (days)",
+        "Inpatient review interval",
+        default=3,
+        low=1,
+        high=365,
+        unit="days",
+        why="greater than 0",
+    ),
+    Threshold(
+        "review_interval_iop_days",
+        "Review interval: IOP (days)",
+        "IOP review interval",
+        default=7,
+        low=1,
+        high=365,
+        unit="days",
+        why="greater than 0",
+    ),
+    Threshold(
+        "review_interval_outpatient_days",
+        "Review interval: outpatient (days)",
+        "Outpatient review interval",
+        default=90,
+        low=1,
+        high=365,
+        unit="days",
+        why="greater than 0",
+    ),
+    Threshold(
+        "reminder_lead_hours",
+        "Reminder lead time (hours before due)",
+        "Reminder lead time",
+        default=24,
+        low=1,
+        high=720,
+        unit="hours",
+        why="greater than 0",
+    ),
+    Threshold(
+        "overdue_grace_hours",
+        "Overdue grace period (hours after due)",
+        "Overdue grace period",
+        default=24,
+        low=1,
+        high=720,
+        unit="hours",
+        why="greater than 0",
+    ),
+)
+SETTINGS: Final = {spec.name: spec for spec in (*rules.THRESHOLDS, *SCHEDULE_SETTINGS)}
 
 
-def _range(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]:
-    return [MinValueValidator(low), MaxValueValidator(high)]
+def _setting_field(name: str) -> models.PositiveSmallIntegerField[int, int]:
+    spec = SETTINGS[name]
+    return models.PositiveSmallIntegerField(
+        spec.label,
+        default=spec.default,
+        validators=[MinValueValidator(spec.low), MaxValueValidator(spec.high)],
+        help_text=spec.help_text,
+    )
 
 
 class CriteriaSet(models.Model):
@@ -37,49 +105,16 @@ class CriteriaSet(models.Model):
 
     version = models.PositiveIntegerField(unique=True, editable=False)
     is_active = models.BooleanField(default=False, editable=False)
-    phq9_iop_min = models.PositiveSmallIntegerField(
-        "PHQ-9 total for IOP",
-        default=15,
-        validators=_range(0, 27),
-        help_text="PHQ-9 total (0-27) at or above which IOP is indicated.",
-    )
-    gad7_iop_min = models.PositiveSmallIntegerField(
-        "GAD-7 total for IOP",
-        default=15,
-        validators=_range(0, 21),
-        help_text="GAD-7 total (0-21) at or above which IOP is indicated.",
-    )
-    moderate_min = models.PositiveSmallIntegerField(
-        "moderate cut for persistence",
-        default=10,
-        validators=_range(0, 21),
-        help_text="PHQ-9 or GAD-7 total counted as persistent moderate symptoms.",
-    )
-    persistent_weeks_min = models.PositiveSmallIntegerField(
-        "weeks of weekly therapy without improvement",
-        default=6,
-        validators=_range(1, 520),
-    )
-    stepdown_window_days = models.PositiveSmallIntegerField(
-        "step-down window after inpatient discharge (days, inclusive)",
-        default=30,
-        validators=_range(0, 3650),
-    )
-    review_interval_inpatient_days = models.PositiveSmallIntegerField(
-        "review interval: inpatient (days)", default=3, validators=_range(1, 365)
-    )
-    review_interval_iop_days = models.PositiveSmallIntegerField(
-        "review interval: IOP (days)", default=7, validators=_range(1, 365)
-    )
-    review_interval_outpatient_days = models.PositiveSmallIntegerField(
-        "review interval: outpatient (days)", default=90, validators=_range(1, 365)
-    )
-    reminder_lead_hours = models.PositiveSmallIntegerField(
-        "reminder lead time (hours before due)", default=24, validators=_range(1, 720)
-    )
-    overdue_grace_hours = models.PositiveSmallIntegerField(
-        "overdue grace period (hours after due)", default=24, validators=_range(1, 720)
-    )
+    phq9_iop_min = _setting_field("phq9_iop_min")
+    gad7_iop_min = _setting_field("gad7_iop_min")
+    moderate_min = _setting_field("moderate_min")
+    persistent_weeks_min = _setting_field("persistent_weeks_min")
+    stepdown_window_days = _setting_field("stepdown_window_days")
+    review_interval_inpatient_days = _setting_field("review_interval_inpatient_days")
+    review_interval_iop_days = _setting_field("review_interval_iop_days")
+    review_interval_outpatient_days = _setting_field("review_interval_outpatient_days")
+    reminder_lead_hours = _setting_field("reminder_lead_hours")
+    overdue_grace_hours = _setting_field("overdue_grace_hours")
     change_note = models.TextField(help_text="Why this version was made.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
@@ -92,21 +127,8 @@ class CriteriaSet(models.Model):
     )
     history = HistoricalRecords()
 
-    THRESHOLD_FIELDS = (
-        "phq9_iop_min",
-        "gad7_iop_min",
-        "moderate_min",
-        "persistent_weeks_min",
-        "stepdown_window_days",
-    )
-    SETTING_FIELDS = (
-        *THRESHOLD_FIELDS,
-        "review_interval_inpatient_days",
-        "review_interval_iop_days",
-        "review_interval_outpatient_days",
-        "reminder_lead_hours",
-        "overdue_grace_hours",
-    )
+    THRESHOLD_FIELDS: Final = tuple(spec.name for spec in rules.THRESHOLDS)
+    SETTING_FIELDS: Final = tuple(SETTINGS)
 
     class Meta:
         ordering = ["-version"]
@@ -123,16 +145,14 @@ class CriteriaSet(models.Model):
         return f"Criteria v{self.version}{' (active)' if self.is_active else ''}"
 
     def to_criteria(self) -> rules.Criteria:
-        from levelofcare import rules
-
         return rules.Criteria(**{f: getattr(self, f) for f in self.THRESHOLD_FIELDS})
 
     def review_interval(self, level: str) -> timedelta:
         days = {
-            "inpatient": self.review_interval_inpatient_days,
-            "iop": self.review_interval_iop_days,
-            "outpatient": self.review_interval_outpatient_days,
-        }[level]
+            Level.INPATIENT: self.review_interval_inpatient_days,
+            Level.IOP: self.review_interval_iop_days,
+            Level.OUTPATIENT: self.review_interval_outpatient_days,
+        }[Level.from_slug(level)]
         return timedelta(days=days)
 
 
@@ -175,7 +195,7 @@ class Recommendation(models.Model):
 
     @property
     def level_label(self) -> str:
-        return self.get_level_display() if self.level else "Insufficient information"
+        return self.get_level_display() if self.level else INSUFFICIENT_LABEL
 
     @property
     def top_reason(self) -> dict[str, object] | None:

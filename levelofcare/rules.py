@@ -115,6 +115,11 @@ class Level(IntEnum):
         return _LEVEL_LABELS[self]
 
     @classmethod
+    def rank(cls, slug: str | None) -> int:
+        """A level slug's order, with `None` ("insufficient information") lowest."""
+        return 0 if slug is None else int(cls.from_slug(slug))
+
+    @classmethod
     def from_slug(cls, slug: str) -> Level:
         for level in cls:
             if level.slug == slug:
@@ -136,14 +141,17 @@ INSUFFICIENT_LABEL: Final = "Insufficient information"
 
 @dataclass(frozen=True)
 class Threshold:
-    """One admin-editable threshold: its bounds, default and how to name it.
+    """One admin-editable number: its bounds, default and how to name it.
 
-    The one definition of each bound: `Criteria`, the `CriteriaSet` model, the
-    admin form and the criteria service all read it.
+    The one definition of each bound: `Criteria`, the `CriteriaSet` model (field,
+    validators), the admin form and the criteria service all read it. `label`
+    names the field (the criteria book, the admin form); `short_label` names it in
+    messages and change notes.
     """
 
     name: str
     label: str
+    short_label: str
     default: int
     low: int
     high: int
@@ -151,11 +159,21 @@ class Threshold:
     why: str = ""
     help_text: str = ""
 
+    def message(self, value: object) -> str:
+        """Why `value` is out of bounds, in the admin's words."""
+        unit = f" {self.unit}" if self.unit else ""
+        why = f" ({self.why})" if self.why else ""
+        return (
+            f"{self.short_label} must be a whole number from {self.low} to "
+            f"{self.high}{unit}{why}; got {value!r}."
+        )
+
 
 THRESHOLDS: Final = (
     Threshold(
         "phq9_iop_min",
         "PHQ-9 total for IOP",
+        "PHQ-9 IOP threshold",
         default=15,
         low=0,
         high=catalogue.PHQ9.max_total,
@@ -165,6 +183,7 @@ THRESHOLDS: Final = (
     Threshold(
         "gad7_iop_min",
         "GAD-7 total for IOP",
+        "GAD-7 IOP threshold",
         default=15,
         low=0,
         high=catalogue.GAD7.max_total,
@@ -174,6 +193,7 @@ THRESHOLDS: Final = (
     Threshold(
         "moderate_min",
         "Moderate cut for persistence",
+        "Moderate cut",
         default=10,
         low=0,
         high=min(catalogue.PHQ9.max_total, catalogue.GAD7.max_total),
@@ -182,6 +202,7 @@ THRESHOLDS: Final = (
     ),
     Threshold(
         "persistent_weeks_min",
+        "Weeks of weekly therapy without improvement",
         "Weeks of weekly therapy without improvement",
         default=6,
         low=1,
@@ -192,6 +213,7 @@ THRESHOLDS: Final = (
     Threshold(
         "stepdown_window_days",
         "Step-down window after inpatient discharge (days, inclusive)",
+        "Step-down window",
         default=30,
         low=0,
         high=3650,

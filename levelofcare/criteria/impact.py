@@ -24,27 +24,21 @@ from django.db.models.functions import Cast
 
 from intake.models import Assessment
 from levelofcare import rules
-from levelofcare.models import LevelChoices
+from levelofcare.rules import INSUFFICIENT_LABEL
 
 CHUNK_SIZE: Final = 5000
 INVALID: Final = "invalid"  # outcome of answers that no longer validate
 MEMO_MAX: Final = 50_000  # caps the memory of the identical-answers memo
 
-INSUFFICIENT = "Insufficient information"
-_RANK: Final[dict[str | None, int]] = {
-    None: 0,
-    "outpatient": 1,
-    "iop": 2,
-    "inpatient": 3,
-}
+_rank = rules.Level.rank
 
 
 def level_label(level: str | None) -> str:
     """The level's display label ("Insufficient information" for None)."""
     if level is None:
-        return INSUFFICIENT
+        return INSUFFICIENT_LABEL
     try:
-        return str(LevelChoices(level).label)
+        return rules.Level.from_slug(level).label
     except ValueError:
         return level
 
@@ -99,7 +93,7 @@ class ImpactPreview:
     def transitions(self) -> tuple[Transition, ...]:
         """Largest first; ties ordered by level, from then to."""
         rows = [Transition(f, t, n) for (f, t), n in self.counts.items()]
-        rows.sort(key=lambda r: (-r.count, _RANK[r.from_level], _RANK[r.to_level]))
+        rows.sort(key=lambda r: (-r.count, _rank(r.from_level), _rank(r.to_level)))
         return tuple(rows)
 
 

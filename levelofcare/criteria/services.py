@@ -7,7 +7,6 @@ recommendation used; it creates version N+1 and makes it active.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -16,62 +15,12 @@ from django.db.models import Max
 
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.errors import CriteriaConflictError
-from levelofcare.models import CriteriaSet
+from levelofcare.models import SETTINGS, CriteriaSet
+from levelofcare.rules import Threshold
 
-
-@dataclass(frozen=True)
-class Limit:
-    """The allowed range of one setting, and how to say it to an admin."""
-
-    label: str
-    low: int
-    high: int
-    unit: str = ""
-    why: str = ""
-
-    def message(self, value: object) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        why = f" ({self.why})" if self.why else ""
-        return (
-            f"{self.label} must be a whole number from {self.low} to {self.high}"
-            f"{unit}{why}; got {value!r}."
-        )
-
-
-# One entry per CriteriaSet.SETTING_FIELDS; the ranges match the model validators.
-LIMITS: Mapping[str, Limit] = {
-    "phq9_iop_min": Limit("PHQ-9 IOP threshold", 0, 27, why="a PHQ-9 total is 0 to 27"),
-    "gad7_iop_min": Limit("GAD-7 IOP threshold", 0, 21, why="a GAD-7 total is 0 to 21"),
-    "moderate_min": Limit(
-        "Moderate cut",
-        0,
-        21,
-        why="it is compared with PHQ-9 and GAD-7 totals; a GAD-7 total is 0 to 21",
-    ),
-    "persistent_weeks_min": Limit(
-        "Weeks of weekly therapy without improvement",
-        1,
-        520,
-        "weeks",
-        "greater than 0",
-    ),
-    "stepdown_window_days": Limit("Step-down window", 0, 3650, "days"),
-    "review_interval_inpatient_days": Limit(
-        "Inpatient review interval", 1, 365, "days", "greater than 0"
-    ),
-    "review_interval_iop_days": Limit(
-        "IOP review interval", 1, 365, "days", "greater than 0"
-    ),
-    "review_interval_outpatient_days": Limit(
-        "Outpatient review interval", 1, 365, "days", "greater than 0"
-    ),
-    "reminder_lead_hours": Limit(
-        "Reminder lead time", 1, 720, "hours", "greater than 0"
-    ),
-    "overdue_grace_hours": Limit(
-        "Overdue grace period", 1, 720, "hours", "greater than 0"
-    ),
-}
+# Every setting of a criteria version: bounds, default and labels (one definition
+# each: `rules.THRESHOLDS` and `models.SCHEDULE_SETTINGS`).
+LIMITS: Mapping[str, Threshold] = SETTINGS
 
 CHANGE_NOTE_REQUIRED = (
     "A change note is required: say why the criteria change (it is kept in the "
@@ -104,7 +53,7 @@ def criteria_values_errors(values: Mapping[str, object]) -> dict[str, list[str]]
             value = values.get(name)
             if name not in errors and isinstance(value, int) and value < moderate:
                 errors.setdefault(name, []).append(
-                    f"{LIMITS[name].label} must be at or above the moderate cut "
+                    f"{LIMITS[name].short_label} must be at or above the moderate cut "
                     f"({moderate})."
                 )
     return errors
@@ -177,7 +126,7 @@ def criteria_changes(
         return source.get(name)
 
     return [
-        (LIMITS[name].label, get(old, name), get(new, name))
+        (LIMITS[name].short_label, get(old, name), get(new, name))
         for name in CriteriaSet.SETTING_FIELDS
         if get(old, name) != get(new, name)
     ]

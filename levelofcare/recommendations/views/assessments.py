@@ -70,9 +70,8 @@ def assessment_form_page(
         messages.error(
             request, "Some answers need attention: see the messages next to them."
         )
-    item9 = form["phq9_9"].value()
     context = {
-        "item9_positive": str(item9 or "0").isdigit() and int(item9 or 0) > 0,
+        "item9_positive": form.flag_item_positive(),
         "client": client,
         "assessment": assessment,
         "form": form,
