@@ -592,7 +592,7 @@ def level_of(fired: Iterable[Level], escalations: Iterable[Escalation] = ()) -> 
 INPATIENT: Final = Level.INPATIENT
 IOP: Final = Level.IOP
 OUTPATIENT: Final = Level.OUTPATIENT
-SEED = "Seed text (DESIGN.md, “The rules”)"
+SEED = "locatr's synthesis of the seed criteria (not LOCUS or ASAM)"
 CSSRS_SOURCE = "C-SSRS screener triage (Posner et al.), locatr's synthesis"
 
 
