@@ -40,8 +40,9 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## typecheck: mypy strict with django-stubs over locatr, intake and levelofcare
 typecheck: $(VENV)/.dev-installed
-	$(VENV)/bin/mypy levelofcare/rules.py
+	$(VENV)/bin/mypy
 
 ## bench: rule evaluations per second and the impact preview over 100k assessments
 bench: $(VENV)/.dev-installed .env

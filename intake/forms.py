@@ -43,7 +43,7 @@ def _yes_no(value: object) -> str:
     return "yes" if value else "no"
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(forms.ModelForm):  # type: ignore[type-arg]  # no [Client] at run time
     class Meta:
         model = Client
         fields = ["reference", "given_name", "family_name", "date_of_birth", "contact"]
@@ -121,27 +121,7 @@ class AssessmentForm(forms.Form):
         """Form initial data from stored answers (and partly answered instruments)."""
         initial: dict[str, Any] = {"notes": notes}
         for q in QUESTIONS:
-            value = answers.get(q.key, MISSING)
-            if q.kind == catalogue.SCREENER:
-                for part in q.parts:
-                    answer = (value if isinstance(value, dict) else {}).get(part.key)
-                    if answer is not None:
-                        initial[catalogue.field_name(part.path)] = _yes_no(answer)
-            elif q.kind == catalogue.ITEMS:
-                items = value if value is not MISSING else partial_items.get(q.key)
-                for i, item in enumerate(items or [], start=1):
-                    if item is not None:
-                        initial[catalogue.field_name(q.key, i)] = str(item)
-            elif q.kind == catalogue.COUNT_OR_NONE:
-                gate = catalogue.gate_field_name(q.key)
-                if value is not MISSING:
-                    initial[gate] = "no" if value is None else "yes"
-                    if value is not None:
-                        initial[q.key] = value
-                elif partial_items.get(gate):
-                    initial[gate] = partial_items[gate]
-            elif value is not MISSING:
-                initial[q.key] = _yes_no(value) if q.kind == catalogue.YES_NO else value
+            initial.update(_initial(q, answers.get(q.key, MISSING), partial_items))
         return initial
 
     def clean(self) -> dict[str, Any]:
@@ -149,12 +129,12 @@ class AssessmentForm(forms.Form):
         for part in catalogue.CSSRS.parts:
             if part.gate is None:
                 continue
-            gate = catalogue.question(f"{part.parent}.{part.gate}")
+            gate_question = catalogue.question(f"{part.parent}.{part.gate}")
             if (
                 cleaned.get(catalogue.field_name(part.path)) == "yes"
-                and cleaned.get(catalogue.field_name(gate.path)) != "yes"
+                and cleaned.get(catalogue.field_name(gate_question.path)) != "yes"
             ):
-                number = gate.label.split(".")[0]
+                number = gate_question.label.split(".")[0]
                 self.add_error(
                     catalogue.field_name(part.path),
                     f"Only asked after “yes” to question {number}: answer question "
@@ -282,6 +262,50 @@ _ABOVE_ZERO: Final = {
     for key, inst in catalogue.INSTRUMENTS.items()
 }
 _COUNTS: Final = tuple(q for q in QUESTIONS if q.kind == catalogue.COUNT_OR_NONE)
+
+
+def _initial(
+    q: catalogue.Question, value: Any, partial_items: dict[str, Any]
+) -> dict[str, Any]:
+    """Initial data of the fields of one question, from its stored answer (`MISSING`
+    when unanswered) or its partly answered items."""
+    if q.kind == catalogue.SCREENER:
+        return _screener_initial(q, value)
+    if q.kind == catalogue.ITEMS:
+        items = value if value is not MISSING else partial_items.get(q.key)
+        return {
+            catalogue.field_name(q.key, i): str(item)
+            for i, item in enumerate(items or [], start=1)
+            if item is not None
+        }
+    if q.kind == catalogue.COUNT_OR_NONE:
+        return _count_initial(q, value, partial_items)
+    if value is MISSING:
+        return {}
+    return {q.key: _yes_no(value) if q.kind == catalogue.YES_NO else value}
+
+
+def _screener_initial(q: catalogue.Question, value: Any) -> dict[str, str]:
+    """A "yes"/"no" radio for every answered part of the screener."""
+    parts = value if isinstance(value, dict) else {}
+    return {
+        catalogue.field_name(part.path): _yes_no(parts[part.key])
+        for part in q.parts
+        if parts.get(part.key) is not None
+    }
+
+
+def _count_initial(
+    q: catalogue.Question, value: Any, partial_items: dict[str, Any]
+) -> dict[str, Any]:
+    """The "does it apply?" radio and the count (`None` answers "no"); unanswered,
+    a "yes" kept from a draft whose count is still empty."""
+    gate = catalogue.gate_field_name(q.key)
+    if value is MISSING:
+        return {gate: partial_items[gate]} if partial_items.get(gate) else {}
+    if value is None:
+        return {gate: "no"}
+    return {gate: "yes", q.key: value}
 
 
 def _fields(q: catalogue.Question) -> dict[str, forms.Field]:

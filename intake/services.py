@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,14 +14,12 @@ from intake.errors import AssessmentNotDraftError
 from intake.models import Assessment, Client, RecordView
 
 
-def client_create(*, user: AbstractBaseUser, **fields: Any) -> Client:
+def client_create(*, user: User, **fields: Any) -> Client:
     with transaction.atomic():
         return Client.objects.create(created_by=user, **fields)
 
 
-def client_record_viewed(
-    *, user: AbstractBaseUser, client: Client, view_name: str
-) -> None:
+def client_record_viewed(*, user: User, client: Client, view_name: str) -> None:
     """Log that a user opened a client's record (who looked at this person)."""
     RecordView.objects.create(user=user, client=client, view_name=view_name)
 
@@ -30,7 +28,7 @@ def assessment_save_draft(
     *,
     assessment: Assessment | None,
     client: Client,
-    user: AbstractBaseUser,
+    user: User,
     answers: dict[str, Any],
     partial_items: dict[str, Any],
     notes: str,
@@ -54,9 +52,7 @@ def assessment_save_draft(
     return assessment
 
 
-def assessment_mark_submitted(
-    *, assessment: Assessment, user: AbstractBaseUser
-) -> Assessment:
+def assessment_mark_submitted(*, assessment: Assessment, user: User) -> Assessment:
     """Mark a draft submitted, signed by `user`. From then on it never changes."""
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)

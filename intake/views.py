@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake import services
 from intake.forms import ClientForm
+from locatr.http import signed_in_user
 
 
 @permission_required("intake.add_client", raise_exception=True)
@@ -18,7 +19,9 @@ from intake.forms import ClientForm
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        client = services.client_create(user=request.user, **form.cleaned_data)
+        client = services.client_create(
+            user=signed_in_user(request), **form.cleaned_data
+        )
         messages.success(request, f"Client {client.reference} registered.")
         return redirect(client)
     return render(request, "intake/client_form.html", {"form": form})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 COORDINATORS = "Intake coordinators"
 CLINICIANS = "Clinicians"
@@ -72,7 +72,7 @@ def sync_roles_after_migrate(**kwargs: Any) -> None:
     roles_sync(group_model=Group, permission_model=Permission)
 
 
-def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+def user_roles(user: User | AnonymousUser) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    return set(user.groups.values_list("name", flat=True))

@@ -1,4 +1,4 @@
-from celery import shared_task
+from locatr.celery import shared_task
 
 
 @shared_task(name="locatr.ping")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from levelofcare.progress.reminders import reminders_sweep
+from locatr.celery import shared_task
 
 
 @shared_task(name="levelofcare.send_due_reminders")

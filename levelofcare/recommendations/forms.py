@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -61,8 +61,9 @@ class DecisionForm(forms.Form):
         self.correcting = correcting
         if recommendation.level is None:
             # Nothing to accept: the clinician decides a level with a reason.
-            self.fields["action"].choices = [(self.OVERRIDE, "Decide a level")]
-            self.fields["action"].initial = self.OVERRIDE
+            action = cast(forms.ChoiceField, self.fields["action"])  # declared above
+            action.choices = [(self.OVERRIDE, "Decide a level")]
+            action.initial = self.OVERRIDE
         if recommendation.level != "inpatient":
             del self.fields["safety_acknowledged"]
         if correcting:

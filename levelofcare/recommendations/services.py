@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -41,7 +41,7 @@ def assessment_draft_save(
     *,
     assessment: Assessment | None,
     client: Client,
-    user: AbstractBaseUser,
+    user: User,
     answers: dict[str, Any],
     partial_items: dict[str, Any],
     notes: str,
@@ -75,7 +75,7 @@ def assessment_submit(
     *,
     assessment: Assessment | None,
     client: Client,
-    user: AbstractBaseUser,
+    user: User,
     answers: dict[str, Any],
     partial_items: dict[str, Any],
     notes: str,

@@ -19,6 +19,7 @@ from levelofcare.errors import ServiceError
 from levelofcare.models import ProgressReview
 from levelofcare.presentation import missing_links, reason_rows
 from levelofcare.recommendations import selectors, services
+from locatr.http import signed_in_user
 
 
 def assessment_form_page(
@@ -43,7 +44,7 @@ def assessment_form_page(
         fields: dict[str, Any] = {
             "assessment": assessment,
             "client": client,
-            "user": request.user,
+            "user": signed_in_user(request),
             "answers": form.to_answers(),
             "partial_items": form.to_partial_items(),
             "notes": form.cleaned_data["notes"],
@@ -126,7 +127,9 @@ def _result_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         raise Http404("No such submitted assessment.") from exc
     recommendation = assessment.recommendation
     client_record_viewed(
-        user=request.user, client=assessment.client, view_name="assessment_result"
+        user=signed_in_user(request),
+        client=assessment.client,
+        view_name="assessment_result",
     )
     return {
         "assessment": assessment,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from intake.models import Client
 from intake.services import client_record_viewed
 from levelofcare.recommendations import selectors
+from locatr.http import signed_in_user
 
 VIEW_CLIENTS = "intake.view_client"
 
@@ -32,7 +33,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW_CLIENTS, raise_exception=True)
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
-    client_record_viewed(user=request.user, client=client, view_name="client_detail")
+    client_record_viewed(
+        user=signed_in_user(request), client=client, view_name="client_detail"
+    )
     timeline = selectors.client_timeline(client=client)
     return render(
         request, "intake/client_detail.html", {"client": client, "timeline": timeline}

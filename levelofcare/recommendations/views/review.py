@@ -19,6 +19,7 @@ from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendatio
 from levelofcare.presentation import answer_sections, missing_links, reason_rows
 from levelofcare.recommendations import selectors, services
 from levelofcare.recommendations.forms import DecisionForm
+from locatr.http import signed_in_user
 
 DECIDE = "levelofcare.add_decision"
 
@@ -117,7 +118,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.decision_record(
                     recommendation=recommendation,
-                    user=request.user,
+                    user=signed_in_user(request),
                     level=data["level"],
                     reason_code=data.get("reason_code", ""),
                     rationale=data.get("rationale", ""),
@@ -137,7 +138,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             status = 400
     client_record_viewed(
-        user=request.user,
+        user=signed_in_user(request),
         client=recommendation.client,
         view_name=services.REVIEW_VIEW_NAME,
     )
