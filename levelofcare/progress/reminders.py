@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import Notification, ProgressReview
-from locatr.roles import CLINICIANS
+from levelofcare.progress.selectors import clinicians_active
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ def _sweep(*, kind: Notification.Kind, due: Q, now: datetime, batch_size: int) -
     pending = ProgressReview.objects.filter(
         due, status=ProgressReview.Status.SCHEDULED, **{f"{field}__isnull": True}
     )
-    escalate_to = _active_clinicians() if kind == Kind.OVERDUE else []
+    escalate_to = (
+        list(clinicians_active().order_by("pk")) if kind == Kind.OVERDUE else []
+    )
     reminded, last_pk = 0, 0
     while True:
         # Keyset pagination: rows another sweep holds (skipped) are not revisited.
@@ -199,15 +201,6 @@ def _claim(
         for pk in candidates.order_by("pk").values_list("pk", flat=True)
         if candidates.filter(pk=pk).update(**{field: now})
     ]
-
-
-def _active_clinicians() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=CLINICIANS)
-        .distinct()
-        .order_by("pk")
-    )
 
 
 def _send_emails(emails: list[tuple[str, str, str, list[str]]]) -> None:
