@@ -260,5 +260,5 @@ def browser_login(page: Any, live_server: Any, username: str, password: str) -> 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: copies the project and runs it in subprocesses (~30 s)"
+        "markers", "slow: copies the project and runs it in subprocesses (seconds)"
     )
