@@ -91,9 +91,9 @@ def _level_templates() -> dict[str, dict[str, Any]]:
     """Answers and the stored recommendation fields for one client at each level."""
     from levelofcare.models import LEVEL_PRIORITY, CriteriaSet
     from levelofcare.recommendations.selectors import recommendation_evaluate
-    from tests.levelofcare.factories_criteria import complete_answers
+    from tests.baseline import BASELINE
 
-    outpatient = complete_answers(work_or_school_commitment=True)
+    outpatient = BASELINE
     iop = {**outpatient, "phq9": [2, 2, 2, 2, 2, 2, 2, 2, 0]}
     inpatient = {
         **outpatient,

@@ -256,3 +256,9 @@ def browser_login(page: Any, live_server: Any, username: str, password: str) -> 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: copies the project and runs it in subprocesses (seconds)"
+    )

@@ -10,18 +10,26 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from intake import catalogue
+from intake.catalogue import field_name, gate_field_name
+from tests.baseline import BASELINE
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-FREQUENCY = {
-    0: "Not at all",
-    1: "Several days",
-    2: "More than half the days",
-    3: "Nearly every day",
-}
-GATED = ("cssrs_method", "cssrs_intent", "cssrs_plan")
+FREQUENCY = {int(value): label for value, label in catalogue.FREQUENCY}
+
+
+def cssrs(part: str) -> str:
+    """The form field of a C-SSRS question."""
+    return field_name(f"{catalogue.CSSRS.key}.{part}")
+
+
+# C-SSRS questions 3-5: asked only after "yes" to question 2.
+GATED = tuple(
+    cssrs(q) for q, g in catalogue.CSSRS_PARENT.items() if g == "suicidal_thoughts"
+)
 
 
 def question(page: Page, name: str) -> Any:
@@ -63,26 +71,26 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
     # C-SSRS questions 3-5 are asked only after "yes" to question 2.
     for name in GATED:
         expect(question(page, name)).to_be_hidden()
-    choose(page, "cssrs_wish_dead", "Yes")
-    choose(page, "cssrs_suicidal_thoughts", "Yes")
+    choose(page, cssrs("wish_dead"), "Yes")
+    choose(page, cssrs("suicidal_thoughts"), "Yes")
     for name in GATED:
         expect(question(page, name)).to_be_visible()
-    choose(page, "cssrs_method", "Yes")
-    choose(page, "cssrs_suicidal_thoughts", "No")
+    choose(page, cssrs("method"), "Yes")
+    choose(page, cssrs("suicidal_thoughts"), "No")
     for name in GATED:
         expect(question(page, name)).to_be_hidden()
-    choose(page, "cssrs_suicidal_thoughts", "Yes")
+    choose(page, cssrs("suicidal_thoughts"), "Yes")
     for name in GATED:
         expect(question(page, name)).to_be_visible()
     # Hiding cleared the answer given before: it has to be given again.
     expect(
-        question(page, "cssrs_method").get_by_label("Yes", exact=True)
+        question(page, cssrs("method")).get_by_label("Yes", exact=True)
     ).not_to_be_checked()
-    choose(page, "cssrs_method", "Yes")
-    choose(page, "cssrs_intent", "No")
-    choose(page, "cssrs_plan", "No")
-    expect(question(page, "cssrs_behavior_past_3_months")).to_be_hidden()
-    choose(page, "cssrs_behavior_ever", "No")
+    choose(page, cssrs("method"), "Yes")
+    choose(page, cssrs("intent"), "No")
+    choose(page, cssrs("plan"), "No")
+    expect(question(page, cssrs("behavior_past_3_months"))).to_be_hidden()
+    choose(page, cssrs("behavior_ever"), "No")
     choose(page, "harm_to_others", "None")
 
     # PHQ-9 with the mouse, watching the live total and band.
@@ -92,63 +100,58 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
     expect(total).to_have_text("—")
     phq9 = [2, 2, 2, 2, 2, 2, 1, 1, 0]  # 14 first: moderate
     for i, value in enumerate(phq9[:4], start=1):
-        choose(page, f"phq9_{i}", FREQUENCY[value])
+        choose(page, field_name("phq9", i), FREQUENCY[value])
     expect(total).to_have_text("8 so far")
     expect(answered).to_have_text("(4 of 9 answered)")
     expect(band).to_have_text("")
     for i, value in enumerate(phq9[4:8], start=5):
-        choose(page, f"phq9_{i}", FREQUENCY[value])
+        choose(page, field_name("phq9", i), FREQUENCY[value])
     expect(total).to_have_text("14 so far")
     # Item 9 above 0 shows the safety banner; back to 0 hides it.
     banner = page.locator("#item9-banner")
     expect(banner).to_be_hidden()
-    choose(page, "phq9_9", FREQUENCY[1])
+    choose(page, field_name("phq9", 9), FREQUENCY[1])
     expect(banner).to_be_visible()
     expect(total).to_have_text("15")
     expect(band).to_have_text("moderately severe")
-    choose(page, "phq9_9", FREQUENCY[0])
+    choose(page, field_name("phq9", 9), FREQUENCY[0])
     expect(banner).to_be_hidden()
     expect(total).to_have_text("14")
     expect(band).to_have_text("moderate")
     expect(answered).to_have_text("")
-    choose(page, "phq9_7", FREQUENCY[2])
+    choose(page, field_name("phq9", 7), FREQUENCY[2])
     expect(total).to_have_text("15")
     expect(band).to_have_text("moderately severe")
-    choose(page, "phq9_8", FREQUENCY[2])
+    choose(page, field_name("phq9", 8), FREQUENCY[2])
     expect(total).to_have_text("16")
     expect(band).to_have_text("moderately severe")
 
     # GAD-7 with the keyboard only: Space picks the first answer, the arrow keys
     # move along the answers of one question, Tab goes to the next question.
     gad7 = [1, 2, 1, 0, 1, 1, 1]  # 7: mild
-    page.locator("#id_gad7_1_0").focus()
+    page.locator(f"#id_{field_name('gad7', 1)}_0").focus()
     for value in gad7:
         page.keyboard.press("Space")
         for _ in range(value):
             page.keyboard.press("ArrowRight")
         page.keyboard.press("Tab")
     for i, value in enumerate(gad7, start=1):
-        expect(
-            question(page, f"gad7_{i}").get_by_label(FREQUENCY[value], exact=True)
-        ).to_be_checked()
+        item = question(page, field_name("gad7", i))
+        expect(item.get_by_label(FREQUENCY[value], exact=True)).to_be_checked()
     expect(page.locator('[data-total="gad7"]')).to_have_text("7")
     expect(page.locator('[data-band="gad7"]')).to_have_text("mild")
 
-    choose(page, "impaired_judgement", "No")
-    # 3. Ability to live safely at home
-    choose(page, "can_care_for_self", "Yes")
-    choose(page, "safe_housing", "Yes")
-    choose(page, "support_at_home", "Yes")
-    choose(page, "needs_medical_detox", "No")
-    choose(page, "needs_24h_medical_monitoring", "No")
-    # 4. Commitments
-    choose(page, "work_or_school_commitment", "Yes")
-    choose(page, "can_attend_3_days_week", "Yes")
+    # 2-4. Every other yes/no question (severity, home, commitments): the baseline's
+    # answer, in the form's order.
+    for q in catalogue.QUESTIONS:
+        if q.kind == catalogue.YES_NO:
+            label = dict(q.choices)["yes" if BASELINE[q.key] else "no"]
+            choose(page, field_name(q.key), label)
     # 5. History: the count of weeks is asked only after "yes".
-    choose(page, "discharged_inpatient", "No")
+    choose(page, gate_field_name("discharged_inpatient_days_ago"), "No")
     weeks = page.get_by_label("Weeks of weekly therapy without improvement")
     expect(weeks).to_be_hidden()
-    choose(page, "in_weekly_therapy", "Yes")
+    choose(page, gate_field_name("weeks_weekly_therapy_without_improvement"), "Yes")
     expect(weeks).to_be_visible()
     weeks.click()
     page.keyboard.type("3")
@@ -158,13 +161,8 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
 
     # Every section reports complete in the progress card.
     progress = page.locator("#section-progress")
-    for section in (
-        "1. Risk of self-harm",
-        "2. Symptom severity",
-        "3. Ability to live safely at home",
-        "4. Work / school / caregiving commitments",
-        "5. History",
-    ):
+    for number, part in enumerate(catalogue.SECTIONS, start=1):
+        section = f"{number}. {part.title}"
         expect(progress.get_by_role("listitem").filter(has_text=section)).to_have_text(
             f"{section}: complete"
         )
@@ -234,8 +232,8 @@ def test_a_saved_draft_keeps_the_answered_phq9_items(
 
     partial = {1: 3, 2: 1, 3: 0, 5: 2}  # items 4 and 6-9 left blank
     for i, value in partial.items():
-        choose(page, f"phq9_{i}", FREQUENCY[value])
-    choose(page, "cssrs_wish_dead", "No")
+        choose(page, field_name("phq9", i), FREQUENCY[value])
+    choose(page, cssrs("wish_dead"), "No")
     expect(page.locator('[data-total="phq9"]')).to_have_text("6 so far")
     page.get_by_role("button", name="Save draft").click()
 
@@ -244,7 +242,7 @@ def test_a_saved_draft_keeps_the_answered_phq9_items(
 
     def assert_kept() -> None:
         for i in range(1, 10):
-            group = question(page, f"phq9_{i}")
+            group = question(page, field_name("phq9", i))
             if i in partial:
                 expect(
                     group.get_by_label(FREQUENCY[partial[i]], exact=True)
@@ -253,7 +251,7 @@ def test_a_saved_draft_keeps_the_answered_phq9_items(
                 for label in FREQUENCY.values():
                     expect(group.get_by_label(label, exact=True)).not_to_be_checked()
         expect(
-            question(page, "cssrs_wish_dead").get_by_label("No", exact=True)
+            question(page, cssrs("wish_dead")).get_by_label("No", exact=True)
         ).to_be_checked()
         expect(page.locator('[data-total="phq9"]')).to_have_text("6 so far")
         expect(page.locator('[data-answered="phq9"]')).to_have_text("(4 of 9 answered)")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from intake.catalogue import CSSRS_PARENT, field_name, gate_field_name
 from intake.forms import AssessmentForm, ClientForm
 from tests.factories import OUTPATIENT_ANSWERS, answers, form_data
+
+# C-SSRS questions 3-5 (gated by question 2) and 6b (gated by question 6).
+AFTER_QUESTION_2 = [q for q, g in CSSRS_PARENT.items() if g == "suicidal_thoughts"]
+AFTER_QUESTION_6 = [q for q, g in CSSRS_PARENT.items() if g == "behavior_ever"]
+IN_WEEKLY_THERAPY = gate_field_name("weeks_weekly_therapy_without_improvement")
 
 
 def _form(data: dict[str, str]) -> AssessmentForm:
@@ -26,22 +32,24 @@ def test_empty_form_is_valid_and_every_question_is_unanswered() -> None:
     assert form.is_valid()
     assert form.to_answers() == {}
     names = [name for name, _ in form.unanswered()]
-    assert "cssrs_wish_dead" in names and "phq9_9" in names
+    assert field_name("cssrs.wish_dead") in names and field_name("phq9", 9) in names
     # Questions 3-5 only apply after "yes" to question 2.
-    assert "cssrs_intent" not in names
+    assert not {field_name(f"cssrs.{q}") for q in AFTER_QUESTION_2} & set(names)
 
 
-@pytest.mark.parametrize("gated", ["method", "intent", "plan"])
+@pytest.mark.parametrize("gated", AFTER_QUESTION_2)
 def test_cssrs_questions_3_to_5_need_yes_to_question_2(gated: str) -> None:
-    data = form_data(answers(), **{f"cssrs_{gated}": "yes"})
-    form = _form(data)
+    name = field_name(f"cssrs.{gated}")
+    form = _form(form_data(answers(), **{name: "yes"}))
     assert not form.is_valid()
-    assert "question 2" in form.errors[f"cssrs_{gated}"][0]
+    assert "question 2" in form.errors[name][0]
 
 
-def test_cssrs_6b_needs_yes_to_question_6() -> None:
-    form = _form(form_data(answers(), cssrs_behavior_past_3_months="yes"))
-    assert "question 6" in form.errors["cssrs_behavior_past_3_months"][0]
+@pytest.mark.parametrize("gated", AFTER_QUESTION_6)
+def test_cssrs_6b_needs_yes_to_question_6(gated: str) -> None:
+    name = field_name(f"cssrs.{gated}")
+    form = _form(form_data(answers(), **{name: "yes"}))
+    assert "question 6" in form.errors[name][0]
 
 
 def test_cssrs_questions_3_to_5_count_after_yes_to_question_2() -> None:
@@ -61,8 +69,8 @@ def test_cssrs_questions_3_to_5_count_after_yes_to_question_2() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("phq9_3", "4", "Select a valid choice"),
-        ("gad7_1", "-1", "Select a valid choice"),
+        (field_name("phq9", 3), "4", "Select a valid choice"),
+        (field_name("gad7", 1), "-1", "Select a valid choice"),
         ("harm_to_others", "maybe", "Select a valid choice"),
         ("safe_housing", "perhaps", "Select a valid choice"),
         ("discharged_inpatient_days_ago", "-3", "greater than or equal to 0"),
@@ -88,7 +96,7 @@ def test_history_no_means_does_not_apply_and_yes_without_days_is_unanswered() ->
     form = _form(
         form_data(
             answers(),
-            in_weekly_therapy="yes",
+            **{IN_WEEKLY_THERAPY: "yes"},
             weeks_weekly_therapy_without_improvement="",
         )
     )
@@ -96,12 +104,12 @@ def test_history_no_means_does_not_apply_and_yes_without_days_is_unanswered() ->
     result = form.to_answers()
     assert result["discharged_inpatient_days_ago"] is None
     assert "weeks_weekly_therapy_without_improvement" not in result
-    assert form.to_partial_items() == {"in_weekly_therapy": "yes"}
+    assert form.to_partial_items() == {IN_WEEKLY_THERAPY: "yes"}
 
 
 def test_partly_answered_instrument_is_kept_but_not_an_answer() -> None:
     data = form_data(answers(phq9=...))
-    data.update(phq9_1="2", phq9_2="3")
+    data.update({field_name("phq9", 1): "2", field_name("phq9", 2): "3"})
     form = _form(data)
     assert form.is_valid()
     assert "phq9" not in form.to_answers()
@@ -117,8 +125,9 @@ def test_partly_answered_instrument_is_kept_but_not_an_answer() -> None:
         None,
     ]
     initial = AssessmentForm.initial_from(form.to_answers(), form.to_partial_items())
-    assert initial["phq9_1"] == "2" and initial["phq9_2"] == "3"
-    assert "phq9_3" not in initial
+    assert initial[field_name("phq9", 1)] == "2"
+    assert initial[field_name("phq9", 2)] == "3"
+    assert field_name("phq9", 3) not in initial
 
 
 def test_initial_from_stored_answers_reproduces_the_form() -> None:

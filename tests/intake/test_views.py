@@ -10,6 +10,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from intake.catalogue import field_name
 from intake.models import Assessment, Client, RecordView
 from levelofcare.models import Recommendation
 from tests.factories import ClientFactory, answers, form_data
@@ -116,7 +117,7 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
 ) -> None:
     person = ClientFactory()
     data = form_data(answers(phq9=...), save_draft="1", notes="first call")
-    data.update(phq9_1="3", phq9_2="3")
+    data.update({field_name("phq9", 1): "3", field_name("phq9", 2): "3"})
     response = as_coordinator.post(
         reverse("levelofcare:assessment_create", args=[person.pk]), data
     )
@@ -131,10 +132,11 @@ def test_save_draft_then_submit_creates_one_assessment_and_one_recommendation(
     # Re-opening the draft shows what was typed: the answered items are checked.
     reopened = as_coordinator.get(response["Location"])
     form = reopened.context["form"]
-    assert (form.initial["phq9_1"], form.initial["phq9_2"]) == ("3", "3")
-    assert "phq9_3" not in form.initial
+    first, second, third = (field_name("phq9", i) for i in (1, 2, 3))
+    assert (form.initial[first], form.initial[second]) == ("3", "3")
+    assert third not in form.initial
     html = reopened.content.decode()
-    assert re.search(r'name="phq9_1" value="3"[^>]*checked', html)
+    assert re.search(rf'name="{first}" value="3"[^>]*checked', html)
 
     submit = form_data(answers(phq9=[3, 3, 2, 2, 2, 2, 1, 1, 0]), submit="1")
     response = as_coordinator.post(
@@ -189,7 +191,8 @@ def test_invalid_submission_saves_nothing_and_keeps_the_answers(
     as_coordinator: HttpClient,
 ) -> None:
     person = ClientFactory()
-    data = form_data(answers(), submit="1", cssrs_intent="yes", notes="keep me")
+    gated = {field_name("cssrs.intent"): "yes"}
+    data = form_data(answers(), submit="1", notes="keep me", **gated)
     response = as_coordinator.post(
         reverse("levelofcare:assessment_create", args=[person.pk]), data
     )
@@ -234,7 +237,7 @@ def test_result_page_shows_level_reasons_missing_and_version(
     html = response.content.decode()
     assert "Insufficient information" in html
     assert "C-SSRS screener (risk of self-harm)" in html
-    assert f"?from={assessment.pk}#div_id_cssrs_wish_dead" in html
+    assert f"?from={assessment.pk}#div_id_{field_name('cssrs')}" in html
     assert "Criteria version <strong>v1</strong>" in html
     assert 'data-testid="safety-banner"' in html
     assert "a clinician decides" in html.lower() or "clinician reviews every" in html

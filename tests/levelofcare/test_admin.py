@@ -10,12 +10,12 @@ from django.utils.html import escape
 from levelofcare.criteria.selectors import criteria_active, criteria_for_version
 from levelofcare.criteria.services import CHANGE_NOTE_REQUIRED, criteria_set_create
 from levelofcare.models import CriteriaSet
-from tests.factories import UserFactory
-from tests.levelofcare.factories_criteria import (
+from tests.factories import (
     PHQ9_5,
     PHQ9_12,
     PHQ9_20,
-    complete_answers,
+    UserFactory,
+    answers,
     settings_of,
     settings_post_data,
     submitted_assessment,
@@ -342,7 +342,7 @@ def test_posting_to_an_old_version_saves_nothing(admin_client) -> None:
 
 def _three_assessments(user) -> None:
     for phq9 in (PHQ9_12, PHQ9_5, PHQ9_20):
-        submitted_assessment(user=user, answers=complete_answers(phq9=phq9))
+        submitted_assessment(user=user, answers=answers(phq9=phq9))
 
 
 def test_preview_shows_the_impact_without_saving(admin_client, coordinator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake import catalogue
 from levelofcare.rules import (
     MISSING,
     Answers,
@@ -12,9 +13,11 @@ from levelofcare.rules import (
     answers_from_dict,
     answers_to_dict,
 )
+from tests.baseline import answers as baseline_answers
 
-FULL: dict[str, object] = {
-    "cssrs": {
+# Every question answered (the baseline), with many answers away from it.
+FULL: dict[str, object] = baseline_answers(
+    cssrs={
         "wish_dead": True,
         "suicidal_thoughts": True,
         "method": True,
@@ -23,20 +26,15 @@ FULL: dict[str, object] = {
         "behavior_ever": True,
         "behavior_past_3_months": False,
     },
-    "harm_to_others": "thoughts",
-    "phq9": [3, 2, 1, 0, 3, 2, 1, 0, 1],
-    "gad7": [0, 1, 2, 3, 0, 1, 2],
-    "impaired_judgement": False,
-    "can_care_for_self": True,
-    "safe_housing": True,
-    "support_at_home": False,
-    "needs_medical_detox": False,
-    "needs_24h_medical_monitoring": False,
-    "work_or_school_commitment": True,
-    "can_attend_3_days_week": False,
-    "discharged_inpatient_days_ago": 12,
-    "weeks_weekly_therapy_without_improvement": None,
-}
+    harm_to_others="thoughts",
+    phq9=[3, 2, 1, 0, 3, 2, 1, 0, 1],
+    gad7=[0, 1, 2, 3, 0, 1, 2],
+    support_at_home=False,
+    can_attend_3_days_week=False,
+    discharged_inpatient_days_ago=12,
+    weeks_weekly_therapy_without_improvement=None,
+)
+YES_NO = [q.key for q in catalogue.QUESTIONS if q.kind == catalogue.YES_NO]
 
 
 def errors_of(data: object) -> dict[str, list[str]]:
@@ -204,19 +202,7 @@ def test_flags_must_be_true_or_false(value: object, shown: str) -> None:
     assert errors == {"safe_housing": [f"must be true or false; got {shown}"]}
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "impaired_judgement",
-        "can_care_for_self",
-        "safe_housing",
-        "support_at_home",
-        "needs_medical_detox",
-        "needs_24h_medical_monitoring",
-        "work_or_school_commitment",
-        "can_attend_3_days_week",
-    ],
-)
+@pytest.mark.parametrize("key", YES_NO)
 def test_an_integer_is_not_a_bool_for_any_flag(key: str) -> None:
     assert list(errors_of(with_(**{key: 1}))) == [key]
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from tests.levelofcare.factories_criteria import PHQ9_20, complete_answers
+from tests.factories import PHQ9_20, answers
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,13 @@ def test_the_url_is_api_v1_evaluate() -> None:
 
 
 def test_signed_in_user_gets_the_same_json_as_the_cli(signed_in, tmp_path) -> None:
-    answers = complete_answers(phq9=PHQ9_20)
+    payload = answers(phq9=PHQ9_20)
     path = tmp_path / "answers.json"
-    path.write_text(json.dumps(answers))
+    path.write_text(json.dumps(payload))
     out = io.StringIO()
     call_command("evaluate", str(path), stdout=out)
 
-    response = post_json(signed_in, answers)
+    response = post_json(signed_in, payload)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -48,7 +48,7 @@ def test_signed_in_user_gets_the_same_json_as_the_cli(signed_in, tmp_path) -> No
 
 
 def test_a_list_gives_a_list(signed_in) -> None:
-    response = post_json(signed_in, [complete_answers(), complete_answers(phq9=...)])
+    response = post_json(signed_in, [answers(), answers(phq9=...)])
 
     assert response.status_code == 200
     assert [r["level"] for r in response.json()] == ["outpatient", None]
@@ -59,12 +59,12 @@ def test_a_list_gives_a_list(signed_in) -> None:
 def test_every_signed_in_user_may_evaluate(client, persona, request) -> None:
     client.force_login(request.getfixturevalue(persona))
 
-    assert post_json(client, complete_answers()).status_code == 200
+    assert post_json(client, answers()).status_code == 200
 
 
 def test_invalid_answers_give_400_with_errors_per_field(signed_in) -> None:
     response = post_json(
-        signed_in, complete_answers(phq9=[0] * 8, harm_to_others="maybe", mood=1)
+        signed_in, answers(phq9=[0] * 8, harm_to_others="maybe", mood=1)
     )
 
     assert response.status_code == 400
@@ -75,7 +75,7 @@ def test_invalid_answers_give_400_with_errors_per_field(signed_in) -> None:
 
 
 def test_errors_in_a_list_are_keyed_by_item_index(signed_in) -> None:
-    response = post_json(signed_in, [complete_answers(), {"gad7": [0] * 6}, "x"])
+    response = post_json(signed_in, [answers(), {"gad7": [0] * 6}, "x"])
 
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -90,7 +90,7 @@ def test_invalid_json_gives_400(signed_in) -> None:
 
 
 def test_anonymous_gets_401_json_not_a_login_redirect(client) -> None:
-    response = post_json(client, complete_answers())
+    response = post_json(client, answers())
 
     assert response.status_code == 401
     assert "Sign in" in response.json()["errors"]["__all__"][0]
@@ -108,10 +108,10 @@ def test_csrf_is_enforced_for_session_clients(coordinator) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(coordinator)
 
-    refused = post_json(client, complete_answers())
+    refused = post_json(client, answers())
     token = "a" * 32  # a valid CSRF secret: cookie and header must match
     client.cookies["csrftoken"] = token
-    accepted = post_json(client, complete_answers(), HTTP_X_CSRFTOKEN=token)
+    accepted = post_json(client, answers(), HTTP_X_CSRFTOKEN=token)
 
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["errors"]["__all__"][0]
@@ -129,7 +129,7 @@ def test_a_form_encoded_body_is_refused_cleanly(signed_in) -> None:
 def test_a_body_over_the_upload_limit_gets_413(signed_in, settings) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
 
-    response = post_json(signed_in, [complete_answers()] * 3)
+    response = post_json(signed_in, [answers()] * 3)
 
     assert response.status_code == 413
     assert "too large" in response.json()["errors"]["__all__"][0]

@@ -16,9 +16,9 @@ from levelofcare.criteria.services import criteria_set_create, criteria_values_e
 from levelofcare.errors import CriteriaConflictError
 from levelofcare.models import CriteriaSet
 from levelofcare.recommendations.selectors import contract_evaluate
-from tests.levelofcare.factories_criteria import (
+from tests.factories import (
     PHQ9_12,
-    complete_answers,
+    answers,
     settings_of,
     submitted_assessment,
 )
@@ -199,9 +199,7 @@ def test_values_at_the_limits_are_accepted(changes) -> None:
 def test_a_recommendation_made_under_v1_is_reproduced_with_v1_after_v2(
     criteria_admin, coordinator
 ) -> None:
-    assessment = submitted_assessment(
-        user=coordinator, answers=complete_answers(phq9=PHQ9_12)
-    )
+    assessment = submitted_assessment(user=coordinator, answers=answers(phq9=PHQ9_12))
     stored = assessment.recommendation
     assert stored.criteria.version == 1
     assert stored.level == "outpatient"
@@ -213,9 +211,9 @@ def test_a_recommendation_made_under_v1_is_reproduced_with_v1_after_v2(
     )
     assert criteria_active().version == 2
 
-    answers = rules.answers_from_dict(assessment.answers)
+    parsed = rules.answers_from_dict(assessment.answers)
     again = rules.recommendation_to_dict(
-        rules.evaluate(answers, criteria_for_version(1).to_criteria()), 1
+        rules.evaluate(parsed, criteria_for_version(1).to_criteria()), 1
     )
 
     assert again == stored.as_contract()

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.criteria.services import criteria_set_create
-from tests.levelofcare.factories_criteria import PHQ9_12, PHQ9_20, complete_answers
+from tests.factories import PHQ9_12, PHQ9_20, answers
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def evaluate_error(*args: str) -> CommandError:
 
 
 def test_one_answers_object_prints_one_recommendation(tmp_path) -> None:
-    result = evaluate(write(tmp_path, complete_answers(phq9=PHQ9_20)))
+    result = evaluate(write(tmp_path, answers(phq9=PHQ9_20)))
 
     assert set(result) == CONTRACT_KEYS
     assert result["level"] == "iop"
@@ -54,9 +54,9 @@ def test_one_answers_object_prints_one_recommendation(tmp_path) -> None:
 
 def test_a_list_prints_a_list_in_the_same_order(tmp_path) -> None:
     items = [
-        complete_answers(),
-        complete_answers(phq9=PHQ9_20),
-        complete_answers(phq9=...),
+        answers(),
+        answers(phq9=PHQ9_20),
+        answers(phq9=...),
         {"cssrs": {"suicidal_thoughts": True, "intent": True}},
     ]
 
@@ -72,13 +72,13 @@ def test_an_empty_list_prints_an_empty_list(tmp_path) -> None:
 
 
 def test_dash_reads_standard_input(monkeypatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(complete_answers())))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(answers())))
 
     assert evaluate("-")["level"] == "outpatient"
 
 
 def test_the_active_version_is_used_by_default(tmp_path, criteria_admin) -> None:
-    path = write(tmp_path, complete_answers(phq9=PHQ9_12))
+    path = write(tmp_path, answers(phq9=PHQ9_12))
     criteria_set_create(
         based_on=criteria_active(),
         values={"phq9_iop_min": 12},
@@ -127,14 +127,14 @@ def test_a_phq9_of_8_items_exits_2_naming_phq9(tmp_path) -> None:
 
 
 def test_an_unknown_key_exits_2_naming_it(tmp_path) -> None:
-    error = evaluate_error(write(tmp_path, complete_answers(mood="low")))
+    error = evaluate_error(write(tmp_path, answers(mood="low")))
 
     assert error.returncode == 2
     assert "mood: unknown field" in str(error)
 
 
 def test_an_invalid_list_item_is_named_by_its_index(tmp_path) -> None:
-    items = [complete_answers(), complete_answers(gad7=[0, 0, 4, 0, 0, 0, 0]), 3]
+    items = [answers(), answers(gad7=[0, 0, 4, 0, 0, 0, 0]), 3]
 
     error = evaluate_error(write(tmp_path, items))
 
@@ -161,7 +161,7 @@ def test_the_process_exits_with_status_2_and_a_message_on_stderr(
 
 
 def test_the_process_exits_0_and_prints_json_on_success(tmp_path, capsys) -> None:
-    path = write(tmp_path, [complete_answers()])
+    path = write(tmp_path, [answers()])
 
     execute_from_command_line(["manage.py", "evaluate", path])
 

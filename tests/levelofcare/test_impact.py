@@ -18,11 +18,11 @@ from levelofcare import rules
 from levelofcare.criteria import impact
 from levelofcare.criteria.impact import impact_preview
 from levelofcare.models import CriteriaSet, Recommendation
-from tests.levelofcare.factories_criteria import (
+from tests.factories import (
     PHQ9_5,
     PHQ9_12,
     PHQ9_20,
-    complete_answers,
+    answers,
     submitted_assessment,
 )
 
@@ -34,7 +34,7 @@ LOWER_PHQ9 = rules.Criteria(phq9_iop_min=12)
 def three_assessments(user: Any) -> dict[str, Assessment]:
     """PHQ-9 totals 12, 5 and 20: outpatient, outpatient, IOP under version 1."""
     return {
-        name: submitted_assessment(user=user, answers=complete_answers(phq9=phq9))
+        name: submitted_assessment(user=user, answers=answers(phq9=phq9))
         for name, phq9 in (("12", PHQ9_12), ("5", PHQ9_5), ("20", PHQ9_20))
     }
 
@@ -90,10 +90,10 @@ def test_the_current_criteria_change_nothing_on_postgresql(coordinator) -> None:
 
 def test_drafts_and_unanswered_assessments_are_handled(coordinator) -> None:
     three_assessments(coordinator)
-    draft = submitted_assessment(user=coordinator, answers=complete_answers())
+    draft = submitted_assessment(user=coordinator, answers=answers())
     Assessment.objects.filter(pk=draft.pk).update(status=Assessment.Status.DRAFT)
     # Stored as "insufficient information": PHQ-9 unanswered stays that way.
-    submitted_assessment(user=coordinator, answers=complete_answers(phq9=...))
+    submitted_assessment(user=coordinator, answers=answers(phq9=...))
 
     preview = impact_preview(draft=rules.Criteria(phq9_iop_min=5, moderate_min=5))
 
@@ -106,7 +106,7 @@ def test_levels_can_move_down_and_from_insufficient_information(coordinator) -> 
     # Stored without a level (e.g. made before PHQ-9 was answered on paper).
     stale = submitted_assessment(
         user=coordinator,
-        answers=complete_answers(),
+        answers=answers(),
         override_level=True,
         stored_level=None,
     )
@@ -123,7 +123,7 @@ def test_levels_can_move_down_and_from_insufficient_information(coordinator) -> 
 
 def test_the_sample_is_capped(coordinator) -> None:
     for _ in range(4):
-        submitted_assessment(user=coordinator, answers=complete_answers(phq9=PHQ9_12))
+        submitted_assessment(user=coordinator, answers=answers(phq9=PHQ9_12))
 
     preview = impact_preview(draft=LOWER_PHQ9, sample_size=2)
 
@@ -133,7 +133,7 @@ def test_the_sample_is_capped(coordinator) -> None:
 
 def test_answers_that_no_longer_validate_are_counted_not_guessed(coordinator) -> None:
     three_assessments(coordinator)
-    broken = submitted_assessment(user=coordinator, answers=complete_answers())
+    broken = submitted_assessment(user=coordinator, answers=answers())
     Assessment.objects.filter(pk=broken.pk).update(answers={"phq9": [9]})
 
     preview = impact_preview(draft=LOWER_PHQ9)
@@ -160,7 +160,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(coordinator) -> None:
     with CaptureQueriesContext(connection) as few:
         impact_preview(draft=LOWER_PHQ9)
     for _ in range(10):
-        submitted_assessment(user=coordinator, answers=complete_answers(phq9=PHQ9_12))
+        submitted_assessment(user=coordinator, answers=answers(phq9=PHQ9_12))
 
     with CaptureQueriesContext(connection) as many:
         preview = impact_preview(draft=LOWER_PHQ9)
@@ -171,7 +171,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(coordinator) -> None:
 
 def test_small_chunks_give_the_same_result(coordinator) -> None:
     three_assessments(coordinator)
-    submitted_assessment(user=coordinator, answers=complete_answers(phq9=...))
+    submitted_assessment(user=coordinator, answers=answers(phq9=...))
     whole = impact_preview(draft=LOWER_PHQ9)
 
     chunked = impact_preview(draft=LOWER_PHQ9, chunk_size=1)
@@ -182,7 +182,7 @@ def test_small_chunks_give_the_same_result(coordinator) -> None:
 
 
 def test_identical_answers_are_evaluated_once() -> None:
-    text = json.dumps(complete_answers(phq9=PHQ9_12))
+    text = json.dumps(answers(phq9=PHQ9_12))
     memo: dict[str, str | None] = {}
 
     outcomes = impact.evaluate_texts([text, text, '{"phq9": [9]}'], LOWER_PHQ9, memo)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from levelofcare.models import Notification, ProgressReview
-from tests.levelofcare.factories_reviews import ProgressReviewFactory, reviews_due_at
+from tests.factories import ProgressReviewFactory, reviews_due_at
 
 pytestmark = pytest.mark.django_db
 

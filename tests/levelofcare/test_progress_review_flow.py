@@ -10,6 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from intake.catalogue import field_name
 from intake.models import Assessment, RecordView
 from levelofcare.models import Placement, ProgressReview, Recommendation
 from levelofcare.recommendations import services
@@ -39,7 +40,7 @@ def test_start_review_prefills_the_last_answers(
     assert response.status_code == 200
     form = response.context["form"]
     assert form.initial["harm_to_others"] == "intent"
-    assert form.initial["phq9_1"] == "1"
+    assert form.initial[field_name("phq9", 1)] == "1"
     assert "Progress review for" in response.content.decode()
 
 

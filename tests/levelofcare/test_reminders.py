@@ -20,9 +20,9 @@ from levelofcare.progress import reminders
 from levelofcare.progress.reminders import SweepResult, reminders_sweep
 from levelofcare.tasks import send_due_reminders
 from locatr.celery import app as celery_app
-from tests.factories import UserFactory
-from tests.levelofcare.factories_reviews import (
+from tests.factories import (
     ProgressReviewFactory,
+    UserFactory,
     active_criteria,
     reviews_due_at,
 )

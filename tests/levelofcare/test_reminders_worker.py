@@ -23,7 +23,7 @@ from kombu.exceptions import OperationalError
 from levelofcare.models import Notification, ProgressReview
 from levelofcare.tasks import send_due_reminders
 from tests.conftest import ROOT, service_missing, wait_until
-from tests.levelofcare.factories_reviews import ProgressReviewFactory, active_criteria
+from tests.factories import ProgressReviewFactory, active_criteria
 
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)

@@ -17,7 +17,7 @@ from levelofcare.progress.services import (
     progress_review_schedule,
     progress_reviews_cancel_open,
 )
-from tests.levelofcare.factories_reviews import (
+from tests.factories import (
     PlacementFactory,
     ProgressReviewFactory,
     active_criteria,

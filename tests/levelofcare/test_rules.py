@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from intake import catalogue
 from levelofcare.rules import (
     ANSWER_KEYS,
     DEFAULT_CRITERIA,
@@ -22,6 +23,7 @@ from levelofcare.rules import (
     Cssrs,
     Level,
     Recommendation,
+    answers_from_dict,
     clear_caches,
     cssrs_risk,
     evaluate,
@@ -29,11 +31,18 @@ from levelofcare.rules import (
     phq9_score,
     recommendation_to_dict,
 )
+from tests.baseline import BASELINE
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_PY = ROOT / "levelofcare" / "rules.py"
 
 NO_RISK = Cssrs(wish_dead=False, suicidal_thoughts=False, behavior_ever=False)
+# Questions that shape notes and the schedule but never the level.
+NEVER_THE_LEVEL = (
+    "support_at_home",
+    "work_or_school_commitment",
+    "can_attend_3_days_week",
+)
 CUSTOM = Criteria(
     phq9_iop_min=20,
     gad7_iop_min=12,
@@ -63,24 +72,9 @@ def gad7(total: int) -> tuple[int, ...]:
 
 
 def complete(**changes: object) -> Answers:
-    """Every question answered, nothing above outpatient; `changes` override."""
-    base = Answers(
-        cssrs=NO_RISK,
-        harm_to_others="none",
-        phq9=phq9(3),
-        gad7=gad7(2),
-        impaired_judgement=False,
-        can_care_for_self=True,
-        safe_housing=True,
-        support_at_home=True,
-        needs_medical_detox=False,
-        needs_24h_medical_monitoring=False,
-        work_or_school_commitment=False,
-        can_attend_3_days_week=True,
-        discharged_inpatient_days_ago=None,
-        weeks_weekly_therapy_without_improvement=None,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """Every question answered, nothing above outpatient (the test baseline);
+    `changes` override."""
+    return replace(answers_from_dict(BASELINE), **changes)  # type: ignore[arg-type]
 
 
 def codes(rec: Recommendation) -> list[str]:
@@ -110,6 +104,17 @@ def test_missing_is_not_none_and_has_no_truth_value() -> None:
     assert repr(MISSING) == "MISSING"
     with pytest.raises(TypeError):
         bool(MISSING)
+
+
+def test_the_baseline_answers_every_question_and_is_outpatient() -> None:
+    assert set(BASELINE) == set(catalogue.ANSWER_KEYS), "add it to tests/baseline.py"
+    rec = evaluate(complete(), DEFAULT_CRITERIA)
+    assert (rec.level, codes(rec), rec.missing, rec.notes) == (
+        Level.OUTPATIENT,
+        ["OUTPATIENT_NO_HIGHER_CRITERIA"],
+        (),
+        (),
+    )
 
 
 def test_answers_default_to_unanswered() -> None:
@@ -575,7 +580,10 @@ def without(answers: Answers, *keys: str) -> Answers:
 def test_nothing_answered_lists_every_question_that_matters() -> None:
     rec = evaluate(Answers(), DEFAULT_CRITERIA)
     assert rec.level is None
-    assert rec.missing == (
+    assert rec.missing == tuple(
+        key for key in catalogue.ANSWER_KEYS if key not in NEVER_THE_LEVEL
+    )
+    known = (
         "cssrs",
         "harm_to_others",
         "phq9",
@@ -588,6 +596,7 @@ def test_nothing_answered_lists_every_question_that_matters() -> None:
         "discharged_inpatient_days_ago",
         "weeks_weekly_therapy_without_improvement",
     )
+    assert tuple(key for key in rec.missing if key in known) == known
     assert rec.reasons == ()
     assert rec.scores.phq9 is None
     assert rec.scores.gad7 is None
@@ -667,13 +676,7 @@ def test_iop_without_safe_housing_fires_despite_missing_answers() -> None:
 
 
 @pytest.mark.parametrize(
-    "keys",
-    [
-        ("work_or_school_commitment",),
-        ("can_attend_3_days_week",),
-        ("support_at_home",),
-        ("work_or_school_commitment", "can_attend_3_days_week", "support_at_home"),
-    ],
+    "keys", [*((key,) for key in NEVER_THE_LEVEL), NEVER_THE_LEVEL]
 )
 def test_commitments_and_support_unanswered_do_not_block(keys: tuple[str]) -> None:
     for answers in (complete(), complete(phq9=phq9(18))):

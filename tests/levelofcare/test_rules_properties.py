@@ -15,10 +15,12 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intake import catalogue
 from levelofcare.rules import (
     ANSWER_KEYS,
     CSSRS_QUESTIONS,
     DEFAULT_CRITERIA,
+    DEFAULT_RULES,
     HARM_TO_OTHERS_CHOICES,
     MISSING,
     THRESHOLDS,
@@ -26,11 +28,13 @@ from levelofcare.rules import (
     Criteria,
     Cssrs,
     Level,
+    Rule,
     answers_from_dict,
     answers_to_dict,
     evaluate,
     recommendation_to_dict,
 )
+from tests.baseline import BASELINE
 
 BOUNDS = {t.name: t for t in THRESHOLDS}
 # Modest runs keep the file fast; the oracle and monotonicity get the most.
@@ -38,20 +42,33 @@ SETTINGS = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 THOROUGH = settings(SETTINGS, max_examples=200)
-PARENT = {
-    "method": "suicidal_thoughts",
-    "intent": "suicidal_thoughts",
-    "plan": "suicidal_thoughts",
-    "behavior_past_3_months": "behavior_ever",
-}
+# Screener skip logic: a question applies only after "yes" to its parent.
+PARENT = catalogue.CSSRS_PARENT
 # The order `missing` must follow: contract keys, screener questions in place.
 ORDER = [
-    name
-    for key in ANSWER_KEYS
-    for name in (
-        [key, *(f"cssrs.{q}" for q in CSSRS_QUESTIONS)] if key == "cssrs" else [key]
+    path for q in catalogue.QUESTIONS for path in (q.path, *(p.path for p in q.parts))
+]
+
+# Yes/no questions outside the screener. The baseline's answer is the safe one; the
+# other answer is a risk, except for the questions that never change the level
+# (commitments and support shape the schedule and the notes only).
+YES_NO = [q.key for q in catalogue.QUESTIONS if q.kind == catalogue.YES_NO]
+SAFE: dict[str, bool] = {key: BASELINE[key] for key in YES_NO}
+NEVER_THE_LEVEL = [
+    *(q.key for q in catalogue.questions_in("commitments")),
+    "support_at_home",
+]
+RISKS = [key for key in YES_NO if key not in NEVER_THE_LEVEL]
+# Risks that an inpatient criterion reads: calm answers never take them.
+INPATIENT_RISKS = [
+    key
+    for key in RISKS
+    if any(
+        isinstance(r, Rule) and r.level is Level.INPATIENT and key in r.reads
+        for r in DEFAULT_RULES
     )
 ]
+IOP_RISKS = [key for key in RISKS if key not in INPATIENT_RISKS]
 
 
 def items_for(total: int, count: int) -> tuple[int, ...]:
@@ -100,6 +117,7 @@ def bits(number: int, count: int) -> list[bool]:
 SEVEN_BITS = st.integers(0, 127)
 EIGHT_BITS = st.integers(0, 255)
 ALL_KEYS_BITS = st.integers(0, 2 ** len(ANSWER_KEYS) - 1)
+CSSRS_BITS = st.integers(0, 2 ** len(CSSRS_QUESTIONS) - 1)
 HARM = st.sampled_from(("none",) * 6 + ("thoughts", "intent"))
 DAYS = st.none() | st.integers(0, 120)
 WEEKS = st.none() | st.integers(0, 30)
@@ -137,27 +155,36 @@ PHQ9 = item_st(9)
 GAD7 = item_st(7)
 
 
+def flag_bits(keys: list[str]) -> st.SearchStrategy[int]:
+    return st.integers(0, 2 ** len(keys) - 1)
+
+
+RISK_BITS = flag_bits(RISKS)
+IOP_RISK_BITS = flag_bits(IOP_RISKS)
+NEUTRAL_BITS = flag_bits(NEVER_THE_LEVEL)
+
+
+def yes_no(keys: list[str], flips: int) -> dict[str, bool]:
+    """The baseline's answer to each of `keys`, the other answer where `flips` has
+    the question's bit set."""
+    return {
+        key: SAFE[key] is not flip
+        for key, flip in zip(keys, bits(flips, len(keys)), strict=True)
+    }
+
+
 @st.composite
 def complete_answers(draw: st.DrawFn) -> Answers:
-    impaired, detox, monitoring, no_care, no_housing, *_ = bits(
-        draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS) & draw(EIGHT_BITS), 8
-    )
-    no_support, work, no_attend, *_ = bits(draw(EIGHT_BITS), 8)
+    risks = draw(RISK_BITS) & draw(RISK_BITS) & draw(RISK_BITS) & draw(RISK_BITS)
     return Answers(
         cssrs=draw(CSSRS),
         harm_to_others=draw(HARM),
         phq9=draw(PHQ9),
         gad7=draw(GAD7),
-        impaired_judgement=impaired,
-        can_care_for_self=not no_care,
-        safe_housing=not no_housing,
-        support_at_home=not no_support,
-        needs_medical_detox=detox,
-        needs_24h_medical_monitoring=monitoring,
-        work_or_school_commitment=work,
-        can_attend_3_days_week=not no_attend,
         discharged_inpatient_days_ago=draw(DAYS),
         weeks_weekly_therapy_without_improvement=draw(WEEKS),
+        **yes_no(RISKS, risks),
+        **yes_no(NEVER_THE_LEVEL, draw(NEUTRAL_BITS)),
     )
 
 
@@ -165,7 +192,7 @@ def complete_answers(draw: st.DrawFn) -> Answers:
 def calm_answers(draw: st.DrawFn) -> Answers:
     """Complete answers near the IOP and persistence cuts, with no inpatient risk:
     where unanswered questions and raised answers matter most."""
-    wish, thoughts, method, ever, support, work, attend, _ = bits(draw(EIGHT_BITS), 8)
+    wish, thoughts, method, ever, *_ = bits(draw(EIGHT_BITS), 8)
     method = method and draw(BOOLS)
     ever = ever and draw(BOOLS)
     return Answers(
@@ -181,16 +208,11 @@ def calm_answers(draw: st.DrawFn) -> Answers:
         harm_to_others="none",
         phq9=items_for(draw(PHQ9_TOTAL), 9),
         gad7=items_for(draw(GAD7_TOTAL), 7),
-        impaired_judgement=False,
-        can_care_for_self=True,
-        safe_housing=draw(BOOLS) or draw(BOOLS),
-        support_at_home=not support,
-        needs_medical_detox=False,
-        needs_24h_medical_monitoring=False,
-        work_or_school_commitment=work,
-        can_attend_3_days_week=not attend,
         discharged_inpatient_days_ago=draw(CALM_DAYS),
         weeks_weekly_therapy_without_improvement=draw(WEEKS),
+        **yes_no(INPATIENT_RISKS, 0),
+        **yes_no(IOP_RISKS, draw(IOP_RISK_BITS) & draw(IOP_RISK_BITS)),
+        **yes_no(NEVER_THE_LEVEL, draw(NEUTRAL_BITS)),
     )
 
 
@@ -208,11 +230,12 @@ def partial_answers(draw: st.DrawFn) -> Answers:
     gone_bits = draw(ALL_KEYS_BITS)
     if draw(BOOLS):
         gone_bits &= draw(ALL_KEYS_BITS)
-    gone = [k for k, b in zip(ANSWER_KEYS, bits(gone_bits, 14), strict=True) if b]
+    flags = bits(gone_bits, len(ANSWER_KEYS))
+    gone = [k for k, b in zip(ANSWER_KEYS, flags, strict=True) if b]
     answers = replace(answers, **dict.fromkeys(gone, MISSING))
     if isinstance(answers.cssrs, Cssrs) and draw(BOOLS):
         values = {q: getattr(answers.cssrs, q) for q in CSSRS_QUESTIONS}
-        unanswer = bits(draw(SEVEN_BITS), 7)
+        unanswer = bits(draw(CSSRS_BITS), len(CSSRS_QUESTIONS))
         for q, drop in zip(CSSRS_QUESTIONS, unanswer, strict=True):
             if drop:
                 values[q] = None
@@ -283,6 +306,7 @@ def test_scores_are_present_exactly_when_answered(
 def test_complete_answers_always_get_a_level(
     answers: Answers, criteria: Criteria
 ) -> None:
+    assert all(getattr(answers, key) is not MISSING for key in ANSWER_KEYS)
     rec = evaluate(answers, criteria)
     assert rec.level is not None
     assert rec.missing == ()
@@ -297,10 +321,7 @@ def test_commitments_and_support_never_change_the_level(
     answers: Answers, criteria: Criteria, data: st.DataObject
 ) -> None:
     changed = replace(
-        answers,
-        work_or_school_commitment=data.draw(MAYBE_BOOL),
-        can_attend_3_days_week=data.draw(MAYBE_BOOL),
-        support_at_home=data.draw(MAYBE_BOOL),
+        answers, **{key: data.draw(MAYBE_BOOL) for key in NEVER_THE_LEVEL}
     )
     assert evaluate(changed, criteria).level is level_rank(answers, criteria)
 
@@ -320,21 +341,7 @@ def raise_cssrs(c: Cssrs, question: str) -> Cssrs:
     return Cssrs(**values)
 
 
-RAISE_KIND = st.sampled_from(
-    [
-        "cssrs",
-        "harm",
-        "phq9",
-        "gad7",
-        "impaired_judgement",
-        "needs_medical_detox",
-        "needs_24h_medical_monitoring",
-        "can_care_for_self",
-        "safe_housing",
-        "days",
-        "weeks",
-    ]
-)
+RAISE_KIND = st.sampled_from(["cssrs", "harm", "phq9", "gad7", *RISKS, "days", "weeks"])
 QUESTION = st.sampled_from(CSSRS_QUESTIONS)
 SMALL = st.integers(0, 8)
 ITEM = st.integers(0, 3)
@@ -357,8 +364,6 @@ def raised(answers: Answers, data: st.DataObject) -> Answers:
         i = data.draw(SMALL) % len(values)
         values[i] = max(values[i], data.draw(ITEM))
         return replace(answers, **{kind: tuple(values)})
-    if kind in ("can_care_for_self", "safe_housing"):
-        return replace(answers, **{kind: False})
     if kind == "days":  # more recent discharge, or a discharge at all
         days = answers.discharged_inpatient_days_ago
         assert days is not MISSING
@@ -369,7 +374,7 @@ def raised(answers: Answers, data: st.DataObject) -> Answers:
         assert weeks is not MISSING
         new_weeks = data.draw(STEP) + (0 if weeks is None else weeks)
         return replace(answers, weeks_weekly_therapy_without_improvement=new_weeks)
-    return replace(answers, **{kind: True})
+    return replace(answers, **{kind: not SAFE[kind]})  # a yes/no risk
 
 
 @THOROUGH
@@ -458,12 +463,13 @@ def domain(unit: str, criteria: Criteria) -> list[object]:
     """Small but complete sets of answers for one unanswered question."""
     p, g, m = criteria.phq9_iop_min, criteria.gad7_iop_min, criteria.moderate_min
     w, d = criteria.persistent_weeks_min, criteria.stepdown_window_days
-    if unit == "cssrs":
+    q = catalogue.question(unit)
+    if q.kind == catalogue.SCREENER:
         return list(WHOLE_SCREENERS)
-    if unit.startswith("cssrs."):
+    if q.kind == catalogue.YES_NO:  # screener questions too
         return [False, True]
-    if unit == "harm_to_others":
-        return list(HARM_TO_OTHERS_CHOICES)
+    if q.kind == catalogue.CHOICE:
+        return [value for value, _ in q.choices]
     if unit == "phq9":
         totals = {0, m - 1, m, p - 1, p, 27}
         return [items_for(t, 9) for t in sorted(totals) if 0 <= t <= 27]
@@ -477,7 +483,7 @@ def domain(unit: str, criteria: Criteria) -> list[object]:
         ]
     if unit == "weeks_weekly_therapy_without_improvement":
         return [None, *sorted({x for x in (0, w - 1, w, w + 1) if x >= 0})]
-    return [False, True]
+    raise AssertionError(f"the oracle has no domain for {unit!r}")
 
 
 def complete_with(
@@ -530,7 +536,7 @@ def open_units(answers: Answers) -> Iterator[str]:
 
 KEY = st.sampled_from(ANSWER_KEYS)
 UNITS = st.lists(
-    st.sampled_from([*ANSWER_KEYS, *(f"cssrs.{q}" for q in CSSRS_QUESTIONS)]),
+    st.sampled_from(ORDER),
     min_size=1,
     max_size=4,
     unique=True,
@@ -580,17 +586,11 @@ def test_missing_matches_a_brute_force_oracle(
 
 
 def test_oracle_example_weeks_matter_only_with_moderate_symptoms() -> None:
-    base = Answers(
-        cssrs=WHOLE_SCREENERS[0],
-        harm_to_others="none",
+    base = replace(
+        answers_from_dict(BASELINE),
         phq9=items_for(12, 9),
         gad7=items_for(3, 7),
-        impaired_judgement=False,
-        can_care_for_self=True,
-        safe_housing=True,
-        needs_medical_detox=False,
-        needs_24h_medical_monitoring=False,
-        discharged_inpatient_days_ago=None,
+        weeks_weekly_therapy_without_improvement=MISSING,
     )
     units = ["weeks_weekly_therapy_without_improvement"]
     assert oracle(base, units, DEFAULT_CRITERIA) == (None, tuple(units))
