@@ -8,33 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.conftest import browser_login
+from tests.e2e.checks import scrolls_sideways, serious_violations
 from tests.factories import PASSWORD, ClientFactory, answers, submit_assessment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SERIOUS = {"serious", "critical"}
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v.get("impact") in SERIOUS
-    ]
-
-
-def scrolls_sideways(page: Page) -> bool:
-    return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth > "
-            "document.documentElement.clientWidth"
-        )
-    )
 
 
 def test_a_reason_links_to_its_rule_in_the_book(
