@@ -41,7 +41,7 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 
 ## typecheck: mypy strict with django-stubs over locatr, intake and levelofcare
-typecheck: $(VENV)/.dev-installed
+typecheck: $(VENV)/.dev-installed .env
 	$(VENV)/bin/mypy
 
 ## bench: rule evaluations per second and the impact preview over 100k assessments
