@@ -29,6 +29,7 @@ instruments (PHQ-9, GAD-7, the C-SSRS screener); they are not LOCUS or ASAM.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -339,8 +340,9 @@ def cssrs_risk(c: Cssrs) -> CssrsRisk:
     return _risk_of(_parts(c))
 
 
-def _parts(c: Cssrs) -> tuple[bool | None, ...]:
-    return tuple(getattr(c, q) for q in CSSRS_QUESTIONS)
+_parts: Final[Callable[[Cssrs], tuple[bool | None, ...]]] = operator.attrgetter(
+    *CSSRS_QUESTIONS
+)  # a screener's answers in the catalogue's order
 
 
 _GATE_INDEX: Final = tuple(
@@ -390,8 +392,7 @@ def _screener_facts(
     return _risk_of(parts), (next(iter(risks)) if len(risks) == 1 else None), open_
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What the rules know beyond the raw answers: scores and C-SSRS triage.
 
     `cssrs_floor` is the lowest C-SSRS risk the answered questions allow (`None`
@@ -962,7 +963,8 @@ def evaluate(
             )
             for e in raised
         ]
-    fired.sort(key=_most_intensive_first)  # stable: declaration order kept
+    if raised or not book.ordered:
+        fired.sort(key=_most_intensive_first)  # stable: declaration order kept
     level: Level | None = level_of(levels, raised)
     missing: tuple[str, ...] = ()
     if level is not INPATIENT:
@@ -1012,7 +1014,9 @@ class _Book:
     escalations: tuple[Escalation, ...]
     fallback: Rule
     groups: tuple[tuple[str, ...], ...]  # question keys, contract order
-    plain_keys: tuple[str, ...]  # the questions rules read, but the screener
+    ordered: bool  # rules already listed most intensive first
+    plain_values: Callable[[Answers], tuple[object, ...]]  # the answers rules
+    # read, but the screener (the fast "is anything unanswered?" check)
     group_of: Mapping[str, int]  # rule code -> its group
     group_rules: tuple[tuple[RuleLike, ...], ...]
 
@@ -1050,9 +1054,15 @@ def _book(rules: tuple[RuleLike, ...]) -> _Book:
     return _Book(
         rules=tuple(r for r in rules if isinstance(r, Rule)),
         escalations=tuple(r for r in rules if isinstance(r, Escalation)),
+        ordered=all(
+            a.level >= b.level
+            for a, b in itertools.pairwise(r for r in rules if isinstance(r, Rule))
+        ),
         fallback=OUTPATIENT_NO_HIGHER_CRITERIA,
         groups=tuple(tuple(g) for g in keyed),
-        plain_keys=tuple(key for g in keyed for key in g if key != catalogue.CSSRS.key),
+        plain_values=_values_of(
+            *(key for g in keyed for key in g if key != catalogue.CSSRS.key)
+        ),
         group_of={
             r.code: i
             for i, g in enumerate(keyed)
@@ -1063,6 +1073,12 @@ def _book(rules: tuple[RuleLike, ...]) -> _Book:
             tuple(r for r in rules if set(r.reads) <= set(g)) for g in keyed
         ),
     )
+
+
+def _values_of(*keys: str) -> Callable[[Answers], tuple[object, ...]]:
+    """The answers to `keys`, always as a tuple (attrgetter gives one value alone)."""
+    get = operator.attrgetter(*keys)
+    return get if len(keys) > 1 else lambda a: (get(a),)
 
 
 def _open_units(answers: Answers, facts: Facts, keys: Iterable[str]) -> list[str]:
@@ -1086,9 +1102,7 @@ def _missing(
     3. For each open question: is there a signature of the other open groups
        under which switching its answer alone switches the level?
     """
-    if not facts.cssrs_open and all(
-        getattr(answers, key) is not MISSING for key in book.plain_keys
-    ):
+    if not facts.cssrs_open and MISSING not in book.plain_values(answers):
         return ()  # everything the rules read is answered (the common case)
     open_groups = tuple(
         (i, tuple(getattr(answers, key) for key in keys), tuple(units))
