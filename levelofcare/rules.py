@@ -1105,7 +1105,7 @@ def _missing(
     if not facts.cssrs_open and MISSING not in book.plain_values(answers):
         return ()  # everything the rules read is answered (the common case)
     open_groups = tuple(
-        (i, tuple(getattr(answers, key) for key in keys), tuple(units))
+        (i, tuple(_canonical(key, getattr(answers, key)) for key in keys), tuple(units))
         for i, keys in enumerate(book.groups)
         if (units := _open_units(answers, facts, keys))
     )
@@ -1259,14 +1259,32 @@ def _domain(unit: str, cuts: Sequence[int]) -> tuple[object, ...]:
 
 def _spread(inst: catalogue.Instrument, total: int) -> set[tuple[int, ...]]:
     """Item lists with this total: the flagged item as low and as high as it goes."""
+    top = inst.max_item
+    low = max(0, total - top * (len(inst.items) - 1))
+    return {_items(inst, total, flagged) for flagged in {low, min(top, total)}}
+
+
+@lru_cache(maxsize=1_024)
+def _items(inst: catalogue.Instrument, total: int, flagged: int) -> tuple[int, ...]:
+    """One item list with this total and this value of the flagged (else last) item."""
     count, top = len(inst.items), inst.max_item
-    lists = set()
     flag = (inst.flag_item or count) - 1
-    for flagged in {max(0, total - top * (count - 1)), min(top, total)}:
-        rest = total - flagged
-        others = [min(top, max(0, rest - top * i)) for i in range(count - 1)]
-        lists.add((*others[:flag], flagged, *others[flag:]))
-    return lists
+    rest = total - flagged
+    others = [min(top, max(0, rest - top * i)) for i in range(count - 1)]
+    return (*others[:flag], flagged, *others[flag:])
+
+
+def _canonical(key: str, value: object) -> object:
+    """An answered instrument as the one item list with its total and flagged item.
+
+    Rules read an instrument through its score (total, band, flagged item), so
+    answers with the same score share one memoised analysis.
+    """
+    inst = catalogue.INSTRUMENTS.get(key)
+    if inst is None or not isinstance(value, tuple):
+        return value
+    flag = (inst.flag_item or len(inst.items)) - 1
+    return _items(inst, sum(value), value[flag])
 
 
 _DEFAULT_BOOK: Final = _book(DEFAULT_RULES)
