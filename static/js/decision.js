@@ -1,9 +1,11 @@
 /* Review page, progressively enhanced: without JavaScript every field of the
-   decision form is shown (each says when it applies).
+   decision form is shown (each says when it applies) and the answers stay folded.
    - The level, reason and safety acknowledgement are shown only when another
      level is chosen (or there is no recommended level to accept). The rationale
      and the program stay visible: a correction needs a rationale whichever
-     choice is made, and an accepted level can name its program. */
+     choice is made, and an accepted level can name its program.
+   - On wide screens the answer sections open: the decision form sits beside
+     them there, so nothing has to be scrolled past. */
 (function () {
   "use strict";
   const form = document.getElementById("decision-form");
@@ -15,5 +17,10 @@
     };
     form.addEventListener("change", update);
     update();
+  }
+  if (window.matchMedia("(min-width: 992px)").matches) {
+    document.querySelectorAll("details.answer-section").forEach(function (d) {
+      d.open = true;
+    });
   }
 })();

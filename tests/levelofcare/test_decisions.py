@@ -321,6 +321,22 @@ def test_only_a_decision_below_inpatient_records_an_acknowledgement(
 # --- the page ---------------------------------------------------------------------
 
 
+def test_review_page_folds_the_answers_and_links_to_the_decision(
+    as_clinician: HttpClient, coordinator: Any
+) -> None:
+    rec = submit_assessment(user=coordinator, answer_dict=IOP)
+    html = as_clinician.get(_review(rec)).content.decode()
+    assert 'href="#decision"' in html
+    assert 'id="decision"' in html
+    assert html.index("Go to decision") < html.index('<h2 class="h5">Answers</h2>')
+    assert html.count('<details class="answer-section') >= 3
+    assert "<details open" not in html
+    # Without JavaScript every field shows, each saying when it applies.
+    for name in ("level", "reason_code", "rationale", "program"):
+        assert f'name="{name}"' in html
+    assert "Only when you choose another level." in html
+
+
 def test_inpatient_review_page_shows_the_acknowledgement_hint_without_javascript(
     as_clinician: HttpClient, coordinator: Any, clinician: Any
 ) -> None:
