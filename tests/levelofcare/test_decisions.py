@@ -345,3 +345,19 @@ def test_inpatient_review_page_shows_the_acknowledgement_hint_without_javascript
     html = as_clinician.get(_review(rec)).content.decode()
     assert 'name="safety_acknowledged"' in html
     assert "Only when you choose a level below inpatient." in html
+
+
+def test_the_audit_log_names_the_kind_of_each_decision(
+    client: HttpClient, clinician: Any, criteria_admin: Any, coordinator: Any
+) -> None:
+    rec = submit_assessment(user=coordinator, answer_dict=INSUFFICIENT)
+    services.decision_record(
+        recommendation=rec, user=clinician, level="iop", rationale="Seen in clinic."
+    )
+    client.force_login(criteria_admin)
+    response = client.get(
+        reverse("levelofcare:audit_log"), {"client": rec.client.reference}
+    )
+    records = {row[3] for row in response.context["page"].object_list}
+    assert "decision: decided without a recommendation" in records
+    assert "decision: overridden" not in records
