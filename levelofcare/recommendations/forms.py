@@ -96,7 +96,8 @@ class DecisionForm(forms.Form):
         if recommendation.level != "inpatient":
             del self.fields["safety_acknowledged"]
         if correcting:
-            self.fields["rationale"].help_text = (
+            rationale = self.fields["rationale"]
+            rationale.help_text = (
                 "Required, whichever you choose: why the earlier decision is corrected."
             )
 
