@@ -251,7 +251,11 @@ def populate(start: int, stop: int, *, seed: int) -> None:
         decisions = Decision.objects.bulk_create(
             Decision(
                 recommendation=rec,
-                kind=Decision.Kind.ACCEPT if rec.level else Decision.Kind.OVERRIDE,
+                kind=(
+                    Decision.Kind.ACCEPT
+                    if rec.level
+                    else Decision.Kind.DECIDED_WITHOUT_RECOMMENDATION
+                ),
                 level=rec.level or "outpatient",
                 reason_code="" if rec.level else "clinical_judgement",
                 rationale="" if rec.level else "Seen in clinic.",

@@ -201,6 +201,16 @@ class Recommendation(models.Model):
     def top_reason(self) -> dict[str, object] | None:
         return self.reasons[0] if self.reasons else None
 
+    @property
+    def inpatient_reasons(self) -> list[dict[str, object]]:
+        """The reasons whose criterion points to inpatient care (the safety criteria
+        a clinician acknowledges before deciding a lower level)."""
+        return [
+            r
+            for r in self.reasons
+            if rules.RULE_LEVELS.get(r["code"]) is Level.INPATIENT
+        ]
+
     def as_contract(self) -> dict[str, object]:
         return {
             "level": self.level,
@@ -218,6 +228,12 @@ class Decision(models.Model):
     class Kind(models.TextChoices):
         ACCEPT = "accept", "Accepted"
         OVERRIDE = "override", "Overridden"
+        # On an "insufficient information" recommendation there is nothing to
+        # accept or override: the clinician decides the level.
+        DECIDED_WITHOUT_RECOMMENDATION = (
+            "decided_without_recommendation",
+            "Decided without a recommendation",
+        )
 
     class ReasonCode(models.TextChoices):
         CLIENT_PREFERENCE = "client_preference", "Client preference"
@@ -235,7 +251,7 @@ class Decision(models.Model):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="decisions"
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     level = models.CharField(max_length=12, choices=LevelChoices.choices)
     reason_code = models.CharField(
         max_length=30, choices=ReasonCode.choices, blank=True
@@ -269,6 +285,13 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"Decision {self.pk}: {self.get_kind_display()} {self.level}"
+
+    @property
+    def acknowledged_criteria(self) -> list[dict[str, object]]:
+        """The safety criteria the clinician acknowledged (none unless they did)."""
+        if not self.safety_acknowledged:
+            return []
+        return self.recommendation.inpatient_reasons
 
 
 class Placement(models.Model):

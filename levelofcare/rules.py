@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Final, Literal, NamedTuple, NoReturn
 
 from intake import catalogue
@@ -56,6 +57,7 @@ __all__ = [
     "DEFAULT_RULES",
     "HARM_TO_OTHERS_CHOICES",
     "MISSING",
+    "RULE_LEVELS",
     "THRESHOLDS",
     "Answers",
     "AnswersError",
@@ -875,6 +877,14 @@ DEFAULT_RULES: Final[tuple[RuleLike, ...]] = (
     gad7_iop,
     persistent_symptoms,
     step_down_after_discharge,
+)
+
+# The level each declared criterion points to, by code. Stored reasons keep only
+# code, text and values; pages that need a reason's level (the inpatient criteria a
+# clinician acknowledges before deciding lower) look it up here. Codes are never
+# reused, so this also holds for reasons stored under older criteria versions.
+RULE_LEVELS: Final[Mapping[str, Level]] = MappingProxyType(
+    {r.code: r.level for r in (*DEFAULT_RULES, OUTPATIENT_NO_HIGHER_CRITERIA)}
 )
 
 # Safety first, then in a fixed order. They never change the level.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 
 from intake.models import Assessment, Client, RecordView
 from levelofcare.models import (
@@ -27,6 +27,19 @@ def audit_client_is_own(*, user: Any, client_reference: str) -> bool:
         or ProgressReview.objects.filter(
             placement__client__reference=client_reference, assigned_to=user
         ).exists()
+    )
+
+
+def _decision_record() -> Case:
+    """A decision's audit label names its kind, e.g. "decision: decided without a
+    recommendation", so such decisions are not read as overrides."""
+    return Case(
+        *(
+            When(kind=value, then=Value(f"decision: {label.lower()}"))
+            for value, label in Decision.Kind.choices
+        ),
+        default=Value("decision"),
+        output_field=CharField(),
     )
 
 
@@ -66,7 +79,11 @@ def audit_events(
                 at=F("history_date"),
                 who=F("history_user__username"),
                 action=F("history_type"),
-                record=Value(label, output_field=CharField()),
+                record=(
+                    _decision_record()
+                    if model is Decision.history.model
+                    else Value(label, output_field=CharField())
+                ),
                 object_id=F("id"),
                 ref=F(ref_path) if ref_path else Value("", output_field=CharField()),
             ).values_list("at", "who", "action", "record", "object_id", "ref")

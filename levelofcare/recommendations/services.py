@@ -142,11 +142,14 @@ def decision_record(
     1. Lock the recommendation row, so two clinicians deciding at once are
        serialised: the second finds the first decision and gets DecisionConflict
        (the partial unique constraint is the backstop).
-    2. Check the clinical rules of deciding: a level that differs from the
-       recommendation (or an "insufficient information" one) needs a coded reason
-       and a rationale; going below an inpatient recommendation needs an explicit
-       acknowledgement of the safety criteria; a safety-flagged recommendation
-       must have been opened by this clinician first.
+    2. Check the clinical rules of deciding (`decision_kind`): the recommended
+       level is accepted (no reason code); another level is an override and needs
+       a coded reason and a rationale; on an "insufficient information"
+       recommendation the clinician decides without one, with a rationale (a
+       reason code is optional). Every correction needs a rationale. Going below
+       an inpatient recommendation needs an explicit acknowledgement of the safety
+       criteria; a safety-flagged recommendation must have been opened by this
+       clinician first.
     3. Record the decision (signed: clinician and time). A correction is a new
        decision that references the one it corrects.
     4. Placement: a completed progress review at the unchanged level keeps the
@@ -156,18 +159,22 @@ def decision_record(
     """
     now = now or timezone.now()
     recommended = recommendation.level
-    is_change = level != recommended
     if level not in LEVEL_RANK:
         raise DecisionError("Choose a level of care.")
-    if is_change and not (reason_code and rationale.strip()):
-        raise DecisionError("Overriding needs a coded reason and a written rationale.")
-    if corrects is not None and not rationale.strip():
+    kind = decision_kind(recommended=recommended, level=level)
+    rationale = rationale.strip()
+    if corrects is not None and not rationale:
         raise DecisionError("A correction needs a written rationale.")
-    if (
-        recommended == "inpatient"
-        and LEVEL_RANK[level] < LEVEL_RANK["inpatient"]
-        and not safety_acknowledged
-    ):
+    if kind == Decision.Kind.OVERRIDE and not (reason_code and rationale):
+        raise DecisionError("Overriding needs a coded reason and a written rationale.")
+    if kind == Decision.Kind.DECIDED_WITHOUT_RECOMMENDATION and not rationale:
+        raise DecisionError(
+            "Deciding without a recommendation needs a written rationale."
+        )
+    below_inpatient = (
+        recommended == "inpatient" and LEVEL_RANK[level] < LEVEL_RANK["inpatient"]
+    )
+    if below_inpatient and not safety_acknowledged:
         raise DecisionError(
             "Confirm that you have considered the safety criteria that recommend "
             "inpatient care before choosing a lower level."
@@ -180,12 +187,13 @@ def decision_record(
             _check_can_decide(recommendation=locked, user=user, corrects=corrects)
             decision = Decision.objects.create(
                 recommendation=locked,
-                kind=Decision.Kind.OVERRIDE if is_change else Decision.Kind.ACCEPT,
+                kind=kind,
                 level=level,
-                reason_code=reason_code if is_change or corrects else "",
-                rationale=rationale.strip(),
+                reason_code="" if kind == Decision.Kind.ACCEPT else reason_code,
+                rationale=rationale,
                 program=program.strip(),
-                safety_acknowledged=safety_acknowledged,
+                # Only what was acknowledged: deciding below an inpatient level.
+                safety_acknowledged=below_inpatient,
                 corrects=corrects,
                 decided_by=user,
                 decided_at=now,
@@ -198,6 +206,13 @@ def decision_record(
         if winner is None:
             raise
         raise DecisionConflict(winner) from exc
+
+
+def decision_kind(*, recommended: str | None, level: str) -> Decision.Kind:
+    """What deciding `level` on a recommendation of `recommended` is."""
+    if recommended is None:
+        return Decision.Kind.DECIDED_WITHOUT_RECOMMENDATION
+    return Decision.Kind.ACCEPT if level == recommended else Decision.Kind.OVERRIDE
 
 
 def _winning_decision(

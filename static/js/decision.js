@@ -1,15 +1,26 @@
-/* Decision form: show the override fields only when another level is chosen.
-   Progressive enhancement: without JavaScript every field stays visible. */
+/* Review page, progressively enhanced: without JavaScript every field of the
+   decision form is shown (each says when it applies) and the answers stay folded.
+   - The level, reason and safety acknowledgement are shown only when another
+     level is chosen (or there is no recommended level to accept). The rationale
+     and the program stay visible: a correction needs a rationale whichever
+     choice is made, and an accepted level can name its program.
+   - On wide screens the answer sections open: the decision form sits beside
+     them there, so nothing has to be scrolled past. */
 (function () {
   "use strict";
   const form = document.getElementById("decision-form");
   const extra = document.getElementById("override-fields");
-  if (!form || !extra) return;
-  function update() {
-    const checked = form.querySelector('input[name="action"]:checked');
-    const accept = checked && checked.value === "accept";
-    extra.hidden = !!accept && !form.querySelector(".is-invalid");
+  if (form && extra) {
+    const update = function () {
+      const checked = form.querySelector('input[name="action"]:checked');
+      extra.hidden = !checked || checked.value === "accept";
+    };
+    form.addEventListener("change", update);
+    update();
   }
-  form.addEventListener("change", update);
-  update();
+  if (window.matchMedia("(min-width: 992px)").matches) {
+    document.querySelectorAll("details.answer-section").forEach(function (d) {
+      d.open = true;
+    });
+  }
 })();

@@ -195,7 +195,7 @@ def test_insufficient_information_is_decided_with_a_reason(
         rationale="Interviewed in person.",
     )
     assert response.status_code == 302
-    assert Decision.objects.get().kind == "override"
+    assert Decision.objects.get().kind == "decided_without_recommendation"
 
 
 def test_safety_flag_needs_the_clinician_to_open_the_review_first(

@@ -147,6 +147,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment": recommendation.assessment,
         "client": recommendation.client,
         "reasons": reason_rows(recommendation.reasons),
+        "safety_reasons": reason_rows(recommendation.inpatient_reasons),
         "missing": missing_links(recommendation.missing),
         "sections": answer_sections(recommendation.assessment.answers),
         "decisions": decisions,
