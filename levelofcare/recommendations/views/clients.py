@@ -36,7 +36,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client_record_viewed(
         user=signed_in_user(request), client=client, view_name="client_detail"
     )
-    timeline = selectors.client_timeline(client=client)
-    return render(
-        request, "intake/client_detail.html", {"client": client, "timeline": timeline}
-    )
+    context = {
+        "client": client,
+        "glance": selectors.client_at_a_glance(client=client),
+        "timeline": selectors.client_timeline(client=client),
+    }
+    return render(request, "intake/client_detail.html", context)
