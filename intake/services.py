@@ -19,6 +19,19 @@ def client_create(*, user: User, **fields: Any) -> Client:
         return Client.objects.create(created_by=user, **fields)
 
 
+def client_update(*, client: Client, user: User, **fields: Any) -> Client:
+    """Change a client's details. The history row (simple_history) names `user`,
+    also outside a request (the middleware only covers requests)."""
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.last_activity_at = timezone.now()
+        locked._history_user = user  # type: ignore[attr-defined]  # simple_history
+        locked.save()
+    return locked
+
+
 def client_record_viewed(*, user: User, client: Client, view_name: str) -> None:
     """Log that a user opened a client's record (who looked at this person)."""
     RecordView.objects.create(user=user, client=client, view_name=view_name)

@@ -6,4 +6,5 @@ app_name = "intake"
 
 urlpatterns = [
     path("clients/new/", views.client_create, name="client_create"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
 ]

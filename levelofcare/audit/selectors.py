@@ -71,7 +71,16 @@ def audit_events(
         if client_reference:
             if ref_path is None:
                 continue
-            qs = qs.filter(**{ref_path: client_reference})
+            if model is Client.history.model:
+                # By the client, not the reference it had then: a corrected
+                # reference keeps the rows from before the correction.
+                qs = qs.filter(
+                    id__in=Client.objects.filter(reference=client_reference).values(
+                        "id"
+                    )
+                )
+            else:
+                qs = qs.filter(**{ref_path: client_reference})
         if username:
             qs = qs.filter(history_user__username=username)
         sources.append(

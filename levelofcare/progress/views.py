@@ -88,13 +88,21 @@ def progress_review_reassign_view(request: HttpRequest, pk: int) -> HttpResponse
 @permission_required(CHANGE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def progress_review_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """A progress review is a reassessment: the intake form, pre-filled."""
+    """A progress review is a reassessment: the intake form, pre-filled.
+
+    Any scheduled review of an open placement can be started at any time, before
+    it is due too (e.g. from the client page when something changed); its due
+    date only drives the reminders.
+    """
     review = get_object_or_404(
         ProgressReview.objects.select_related("placement__client"), pk=pk
     )
     if review.status != ProgressReview.Status.SCHEDULED:
         messages.info(request, "This progress review is already closed.")
         return redirect("levelofcare:progress_reviews_due")
+    if not review.placement.is_open:
+        messages.info(request, "This placement has ended: its reviews are closed.")
+        return redirect(review.placement.client)
     client: Client = review.placement.client
     draft = progress_review_draft(review=review)
     source = draft or assessment_latest_submitted(client=client)

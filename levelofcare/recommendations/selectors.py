@@ -189,6 +189,43 @@ def assessment_progress_review(*, assessment: Assessment) -> ProgressReview | No
 
 
 @dataclass(frozen=True)
+class AtAGlance:
+    """The front of the chart: the open placement (with its decision) and the next
+    scheduled progress review (with its clinician), or None for each."""
+
+    placement: Placement | None
+    next_review: ProgressReview | None
+    now: datetime
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review is not None and self.next_review.due_at < self.now
+
+
+def client_at_a_glance(*, client: Client, now: datetime | None = None) -> AtAGlance:
+    """The client's open placement and its next scheduled progress review: two
+    queries, whatever the history length."""
+    placement = (
+        Placement.objects.filter(client=client, ended_at__isnull=True)
+        .select_related("decision")
+        .first()
+    )
+    next_review = None
+    if placement is not None:
+        next_review = (
+            ProgressReview.objects.filter(
+                placement=placement, status=ProgressReview.Status.SCHEDULED
+            )
+            .select_related("assigned_to")
+            .order_by("due_at", "id")
+            .first()
+        )
+    return AtAGlance(
+        placement=placement, next_review=next_review, now=now or timezone.now()
+    )
+
+
+@dataclass(frozen=True)
 class TimelineEvent:
     at: datetime
     kind: str  # "assessment", "draft", "decision", "placement_start", "placement_end"

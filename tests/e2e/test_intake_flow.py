@@ -208,7 +208,7 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
 
     # The client list finds the client by name, with the latest recommendation.
     nav.get_by_role("link", name="Clients", exact=True).click()
-    page.get_by_label("Search by name or reference").fill("rivera")
+    page.get_by_label("Search by name, reference or date of birth").fill("rivera")
     page.get_by_role("button", name="Search").click()
     row = page.get_by_role("row").filter(has_text="MRN-E2E-001")
     expect(row).to_contain_text("Rivera, Jordan")

@@ -61,41 +61,6 @@ def test_register_a_client_with_errors_keeps_what_was_typed(
     assert Client.objects.count() == 1
 
 
-def test_search_by_name_or_reference(as_coordinator: HttpClient) -> None:
-    ClientFactory(reference="REF-1", given_name="Ada", family_name="Lovelace")
-    ClientFactory(reference="REF-2", given_name="Grace", family_name="Hopper")
-    ClientFactory(reference="XYZ-9", given_name="Alan", family_name="Turing")
-    page = as_coordinator.post(
-        reverse("levelofcare:client_list"), {"q": "ref"}
-    ).context["page"]
-    assert {c.reference for c in page} == {"REF-1", "REF-2"}
-    page = as_coordinator.post(
-        reverse("levelofcare:client_list"), {"q": "grace hop"}
-    ).context["page"]
-    assert [c.reference for c in page] == ["REF-2"]
-
-
-def test_search_by_name_keeps_the_name_out_of_urls(as_coordinator: HttpClient) -> None:
-    for n in range(30):
-        ClientFactory(reference=f"LOV-{n:02d}", family_name="Lovelace")
-    ClientFactory(reference="OTHER-1", family_name="Hopper")
-    response = as_coordinator.post(
-        reverse("levelofcare:client_list"), {"q": "lovelace"}
-    )
-    html = response.content.decode()
-    assert response.context["page"].paginator.count == 30
-    assert "?q=" not in html
-    assert 'name="q" value="lovelace"' in html
-    # The next page of the search is asked for in the body, not the URL.
-    page2 = as_coordinator.post(
-        reverse("levelofcare:client_list"), {"q": "lovelace", "page": "2"}
-    )
-    assert len(page2.context["page"].object_list) == 5
-    # A name in the query string is ignored, not searched.
-    ignored = as_coordinator.get(reverse("levelofcare:client_list"), {"q": "lovelace"})
-    assert ignored.context["query"] == ""
-
-
 def test_client_list_paginates_newest_activity_first_in_constant_queries(
     as_coordinator: HttpClient, django_assert_max_num_queries: Any
 ) -> None:

@@ -3,10 +3,16 @@ timeline of assessments, recommendations, decisions and placements)."""
 
 from __future__ import annotations
 
+import logging
+import secrets
+from typing import Final
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from intake.models import Client
@@ -15,19 +21,65 @@ from levelofcare.recommendations import selectors
 from locatr.http import signed_in_user
 
 VIEW_CLIENTS = "intake.view_client"
+PAGE_SIZE: Final = 25
+# The session keeps a user's recent searches as {opaque id: terms}; the URL
+# carries only the id. Names and dates of birth are patient-identifying and URLs
+# end up in access logs and browser history.
+SEARCHES_SESSION_KEY: Final = "client_searches"
+SEARCHES_KEPT: Final = 20
+MAX_QUERY_LENGTH: Final = 100
+
+logger = logging.getLogger(__name__)
 
 
 @permission_required(VIEW_CLIENTS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def client_list(request: HttpRequest) -> HttpResponse:
-    # A search by name travels in the POST body, never in the URL: URLs end up in
-    # access logs and browser history, and names are patient-identifying.
-    params = request.POST if request.method == "POST" else request.GET
-    query = request.POST.get("q", "").strip()[:100]
-    page = Paginator(selectors.client_search(query=query), 25).get_page(
-        params.get("page")
+    """Clients, newest activity first; a search (POST) redirects to its results.
+
+    Post/redirect/get: the terms stay in the session under a random id and the
+    results page is a GET (`?search=<id>&page=N`), so Back and Reload never ask
+    to resend a form.
+    """
+    if request.method == "POST":
+        return _search_remember(request)
+    search_id = request.GET.get("search", "")
+    query = ""
+    if search_id:
+        searches = request.session.get(SEARCHES_SESSION_KEY, {})
+        if search_id not in searches:
+            messages.info(request, "That search is no longer available: search again.")
+            return redirect("levelofcare:client_list")
+        query = searches[search_id]
+    page = Paginator(selectors.client_search(query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    return render(request, "intake/client_list.html", {"page": page, "query": query})
+    return render(
+        request,
+        "intake/client_list.html",
+        {"page": page, "search_terms": query, "search_id": search_id},
+    )
+
+
+def _search_remember(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return redirect("levelofcare:client_list")
+    search_id = secrets.token_urlsafe(9)
+    searches = dict(request.session.get(SEARCHES_SESSION_KEY, {}))
+    searches[search_id] = query
+    # Dicts keep insertion order: keep the newest few.
+    request.session[SEARCHES_SESSION_KEY] = dict(
+        list(searches.items())[-SEARCHES_KEPT:]
+    )
+    # Logged without the terms (they identify people): who searched, and how much.
+    logger.info(
+        "client search by user %s: %d word(s), %d match(es)",
+        signed_in_user(request).pk,
+        len(query.split()),
+        selectors.client_search(query=query).count(),
+    )
+    return redirect(f"{reverse('levelofcare:client_list')}?search={search_id}")
 
 
 @permission_required(VIEW_CLIENTS, raise_exception=True)
@@ -36,7 +88,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client_record_viewed(
         user=signed_in_user(request), client=client, view_name="client_detail"
     )
-    timeline = selectors.client_timeline(client=client)
-    return render(
-        request, "intake/client_detail.html", {"client": client, "timeline": timeline}
-    )
+    context = {
+        "client": client,
+        "glance": selectors.client_at_a_glance(client=client),
+        "timeline": selectors.client_timeline(client=client),
+    }
+    return render(request, "intake/client_detail.html", context)
