@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from intake import catalogue
 from levelofcare import rules
+from levelofcare.recommendations.services import REVIEW_VIEW_NAME
 
 
 @dataclass(frozen=True)
@@ -166,3 +167,30 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
         )
         for section in catalogue.SECTIONS
     ]
+
+
+# The pages a `RecordView` names (its `view_name`), as the audit log shows them.
+RECORD_VIEW_PAGES: Final = {
+    "client_detail": "Client record",
+    "assessment_result": "Assessment result",
+    REVIEW_VIEW_NAME: "Recommendation review",
+}
+# History rows (`history_type`) and sign-in events (`AuthEvent.kind`) in words.
+AUDIT_ACTIONS: Final = {
+    "+": "created",
+    "~": "changed",
+    "-": "deleted",
+    "viewed": "viewed",
+    "login": "signed in",
+    "logout": "signed out",
+    "login_failed": "failed sign-in",
+}
+
+
+def page_name(view_name: str) -> str:
+    """A record view's page in words: "client_detail" -> "Client record"."""
+    return RECORD_VIEW_PAGES.get(view_name, view_name.replace("_", " ").capitalize())
+
+
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action.replace("_", " "))

@@ -1,6 +1,7 @@
 from django import template
 
 from intake import catalogue
+from levelofcare import presentation
 
 register = template.Library()
 
@@ -15,3 +16,15 @@ _BAND_LABELS = {
 def band_label(band: str | None) -> str:
     """A severity band as staff read it: `moderately_severe` -> `moderately severe`."""
     return _BAND_LABELS.get(band or "", (band or "").replace("_", " "))
+
+
+@register.filter
+def page_name(view_name: str) -> str:
+    """A record view's page in words: `client_detail` -> `Client record`."""
+    return presentation.page_name(view_name)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audit row's action in words: `~` -> `changed`, `login` -> `signed in`."""
+    return presentation.audit_action(action)
