@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django import template
+from django.template.defaultfilters import pluralize
 
 from intake import catalogue
 from levelofcare import presentation
@@ -28,3 +31,15 @@ def page_name(view_name: str) -> str:
 def audit_action(action: str) -> str:
     """An audit row's action in words: `~` -> `changed`, `login` -> `signed in`."""
     return presentation.audit_action(action)
+
+
+@register.filter
+def duration_words(value: timedelta | None) -> str:
+    """A duration in words: `timedelta(minutes=30)` -> `30 minutes`."""
+    if value is None:
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{pluralize(hours)}"
+    return f"{minutes} minute{pluralize(minutes)}"
