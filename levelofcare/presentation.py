@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from intake import catalogue
+from levelofcare import rules
+from levelofcare.recommendations.services import REVIEW_VIEW_NAME
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,59 @@ class ReasonRow:
     values: list[tuple[str, str]]
 
 
-def _show(value: Any) -> str:
+# Reason values that are neither a question nor a threshold, by their key in
+# `Reason.values` (see the checks in `levelofcare.rules`).
+_VALUE_LABELS: Final = {
+    "phq9_total": f"{catalogue.PHQ9.name} total",
+    "gad7_total": f"{catalogue.GAD7.name} total",
+    "cssrs_risk": "C-SSRS risk",
+    "threshold": "IOP threshold",
+    "weeks": catalogue.question("weeks_weekly_therapy_without_improvement").short_label,
+    "days_since_discharge": catalogue.question(
+        "discharged_inpatient_days_ago"
+    ).short_label,
+    "window_days": "Step-down window (days)",
+    "persistent_weeks_min": "Threshold (weeks)",
+    "iop_reasons": "IOP criteria that fired",
+}
+_THRESHOLD_LABELS: Final = {t.name: t.short_label for t in rules.THRESHOLDS}
+
+
+def _question(key: str) -> catalogue.Question | None:
+    """The catalogue question a reason value names: top level or a C-SSRS part."""
+    for path in (key, f"{catalogue.CSSRS.key}.{key}"):
+        try:
+            return catalogue.question(path)
+        except KeyError:
+            continue
+    return None
+
+
+def value_label(key: str) -> str:
+    """A reason value's name as staff read it: "phq9_total" -> "PHQ-9 total"."""
+    if key in _VALUE_LABELS:
+        return _VALUE_LABELS[key]
+    if key in _THRESHOLD_LABELS:
+        return _THRESHOLD_LABELS[key]
+    q = _question(key)
+    if q is not None:
+        return q.short_label
+    return key.replace("_", " ").capitalize()
+
+
+def value_text(key: str, value: Any) -> str:
+    """A reason value as staff read it: yes/no, a choice's label, a list joined."""
     if value is True:
         return "yes"
     if value is False:
         return "no"
     if value is None:
         return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(key, v) for v in value) or "—"
+    q = _question(key)
+    if q is not None and q.choices:
+        return dict(q.choices).get(str(value), str(value))
     return str(value)
 
 
@@ -44,7 +92,7 @@ def reason_rows(reasons: list[dict[str, Any]]) -> list[ReasonRow]:
         ReasonRow(
             code=r["code"],
             text=r["text"],
-            values=[(k.replace("_", " "), _show(v)) for k, v in r["values"].items()],
+            values=[(value_label(k), value_text(k, v)) for k, v in r["values"].items()],
         )
         for r in reasons
     ]
@@ -119,3 +167,30 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
         )
         for section in catalogue.SECTIONS
     ]
+
+
+# The pages a `RecordView` names (its `view_name`), as the audit log shows them.
+RECORD_VIEW_PAGES: Final = {
+    "client_detail": "Client record",
+    "assessment_result": "Assessment result",
+    REVIEW_VIEW_NAME: "Recommendation review",
+}
+# History rows (`history_type`) and sign-in events (`AuthEvent.kind`) in words.
+AUDIT_ACTIONS: Final = {
+    "+": "created",
+    "~": "changed",
+    "-": "deleted",
+    "viewed": "viewed",
+    "login": "signed in",
+    "logout": "signed out",
+    "login_failed": "failed sign-in",
+}
+
+
+def page_name(view_name: str) -> str:
+    """A record view's page in words: "client_detail" -> "Client record"."""
+    return RECORD_VIEW_PAGES.get(view_name, view_name.replace("_", " ").capitalize())
+
+
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action.replace("_", " "))

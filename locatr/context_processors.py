@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from locatr.roles import CLINICIANS, COORDINATORS, CRITERIA_ADMINS, user_roles
@@ -11,7 +12,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """Which role-specific navigation the signed-in user gets."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"roles": []}
+        return {
+            "roles": [],
+            "password_reset_by_email": settings.PASSWORD_RESET_BY_EMAIL,
+        }
     roles = user_roles(user)
     context: dict[str, Any] = {
         "roles": sorted(roles),

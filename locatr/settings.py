@@ -147,6 +147,11 @@ else:
     )
     # Only read by the file-based backend (the real-worker tests use it).
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# Password reset by email needs real email (EMAIL_URL); without it the reset pages
+# say that an administrator resets passwords, and the sign-in page has no link.
+PASSWORD_RESET_BY_EMAIL = env.bool(
+    "PASSWORD_RESET_BY_EMAIL", default="EMAIL_URL" in env
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="locatr <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
+from django.urls import Resolver404
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from kombu.connection import Connection
 
@@ -48,5 +63,76 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=503 if down else 200)
 
 
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page links: send them the SVG."""
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+# --- error pages (handler403/404/500 in urls.py) ---------------------------------
+
+NOT_ALLOWED = (
+    "Your role does not include this page. Ask an administrator if you need it."
+)
+NOT_FOUND = "There is no page at this address, or the record it names does not exist."
+
+
+def _own_message(exception: Exception | None, default: str) -> str:
+    """The app's own message on an exception (PermissionDenied("Choose one of your
+    clients by reference.")), else `default`. Django's own messages name internals
+    (the URL patterns tried, a model's name), so they are never shown."""
+    if exception is None or isinstance(exception, Resolver404):
+        return default
+    args = getattr(exception, "args", ())
+    message = args[0] if args and isinstance(args[0], str) else ""
+    if not message or "matches the given query" in message:
+        return default
+    return message
+
+
+def permission_denied(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    message = _own_message(exception, NOT_ALLOWED)
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def page_not_found(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    message = _own_message(exception, NOT_FOUND)
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """No request context, no database, no record: the template stands alone."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+# --- password reset ----------------------------------------------------------------
+
+
+@login_not_required
+def password_reset(request: HttpRequest, step: str, **kwargs: Any) -> HttpResponseBase:
+    """Django's password reset by email when email is set up; otherwise a page
+    that says an administrator resets passwords (404: there is no such page)."""
+    if not settings.PASSWORD_RESET_BY_EMAIL:
+        return render(
+            request, "registration/password_reset_unavailable.html", status=404
+        )
+    response: HttpResponseBase = _RESET_VIEWS[step](request, **kwargs)
+    return response
+
+
+_RESET_VIEWS: dict[str, Callable[..., HttpResponseBase]] = {
+    "form": auth_views.PasswordResetView.as_view(),
+    "done": auth_views.PasswordResetDoneView.as_view(),
+    "confirm": auth_views.PasswordResetConfirmView.as_view(),
+    "complete": auth_views.PasswordResetCompleteView.as_view(),
+}

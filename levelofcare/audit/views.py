@@ -11,7 +11,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from levelofcare.audit.selectors import audit_client_is_own, audit_events
+from levelofcare.audit.selectors import (
+    audit_client_is_own,
+    audit_events,
+    audit_rows,
+)
 
 
 def _audit_scope(request: HttpRequest, reference: str) -> None:
@@ -60,6 +64,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "levelofcare/audit_log.html",
         {
             "page": page,
+            # Names and changed fields for this page's rows only.
+            "rows": audit_rows(list(page.object_list)),
             "filters": filters,
             "extra_query": "".join(f"{k}={v}&" for k, v in filters.items() if v),
         },
