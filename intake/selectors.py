@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
 from intake.models import Assessment, Client
@@ -27,3 +29,11 @@ def assessment_latest_submitted(*, client: Client) -> Assessment | None:
         .order_by("-submitted_at", "-id")
         .first()
     )
+
+
+def assessment_of_form(*, client_id: int, token: UUID) -> Assessment | None:
+    """The assessment that the new-assessment form with this one-time token made
+    for the client, if it was posted."""
+    return Assessment.objects.filter(
+        client_id=client_id, submission_token=token
+    ).first()
