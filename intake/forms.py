@@ -25,6 +25,7 @@ from intake.catalogue import QUESTIONS
 from intake.models import Client
 
 YES_NO = list(catalogue.YES_NO_CHOICES)
+SUBMISSION_TOKEN: Final = "submission_token"  # noqa: S105 - a field name
 
 
 def _radio(
@@ -91,6 +92,11 @@ class AssessmentForm(forms.Form):
             required=False,
             widget=forms.Textarea(attrs={"rows": 4}),
             max_length=5000,
+        )
+        # One per rendered form (the view issues it): a second POST of the same
+        # form finds the assessment the first one made.
+        self.fields[SUBMISSION_TOKEN] = forms.UUIDField(
+            required=False, widget=forms.HiddenInput
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -231,7 +237,7 @@ class AssessmentForm(forms.Form):
         }
         counts = {q.key for q in _COUNTS}
         for name, field in self.fields.items():
-            if name == "notes" or name in counts:
+            if name in ("notes", SUBMISSION_TOKEN) or name in counts:
                 continue
             if name in gated and data.get(gated[name]) != "yes":
                 continue
@@ -391,4 +397,15 @@ def _layout() -> Layout:
     notes = Fieldset(
         f"{len(sections) + 1}. Notes", Field("notes"), css_id="section-notes"
     )
-    return Layout(*sections, notes)
+    return Layout(Field(SUBMISSION_TOKEN), *sections, notes)
+
+
+class AssessmentVoidForm(forms.Form):
+    """Void a submitted assessment entered in error: the reason is required."""
+
+    reason = forms.CharField(
+        label="Why was this assessment entered in error?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why this assessment was entered in error."},
+    )

@@ -80,6 +80,23 @@ class Assessment(models.Model):
         blank=True,
         related_name="+",
     )
+    # The one-time token of the form that made it: a second POST of the same form
+    # (Back and Submit again, a double click) finds this assessment instead of
+    # making another one.
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
+    # Entered in error: voided with a reason, never deleted (the history row
+    # keeps who voided it and why).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    void_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -96,6 +113,10 @@ class Assessment(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
     def answers_dict(self) -> dict[str, Any]:
         return dict(self.answers or {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Final
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
@@ -54,3 +55,11 @@ def assessment_latest_submitted(*, client: Client) -> Assessment | None:
         .order_by("-submitted_at", "-id")
         .first()
     )
+
+
+def assessment_of_form(*, client_id: int, token: UUID) -> Assessment | None:
+    """The assessment that the new-assessment form with this one-time token made
+    for the client, if it was posted."""
+    return Assessment.objects.filter(
+        client_id=client_id, submission_token=token
+    ).first()

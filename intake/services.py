@@ -4,13 +4,18 @@ service that calls these in its own transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from intake.errors import AssessmentNotDraftError
+from intake.errors import (
+    AssessmentAlreadySubmittedError,
+    AssessmentVoidError,
+)
 from intake.models import Assessment, Client, RecordView
 
 
@@ -46,17 +51,27 @@ def assessment_save_draft(
     partial_items: dict[str, Any],
     notes: str,
     kind: str = Assessment.Kind.INTAKE,
+    submission_token: UUID | None = None,
 ) -> Assessment:
     """Create or update a draft. Submitted assessments are never changed
-    (`AssessmentNotDraftError`)."""
+    (`AssessmentAlreadySubmittedError`).
+
+    A new assessment's form carries a one-time `submission_token`: the first POST
+    of that form claims it, and any later POST of the same form (Back and submit
+    again, a double click, two at once) works on the assessment it made.
+    """
     now = timezone.now()
     with transaction.atomic():
+        if assessment is None and submission_token is not None:
+            assessment = _assessment_of_form(
+                token=submission_token, client=client, user=user, kind=kind
+            )
         if assessment is None:
             assessment = Assessment(client=client, created_by=user, kind=kind)
         elif assessment.pk is not None:
             assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
             if assessment.status != Assessment.Status.DRAFT:
-                raise AssessmentNotDraftError
+                raise AssessmentAlreadySubmittedError(assessment.pk)
         assessment.answers = answers
         assessment.partial_items = partial_items
         assessment.notes = notes
@@ -65,12 +80,35 @@ def assessment_save_draft(
     return assessment
 
 
+def _assessment_of_form(
+    *, token: UUID, client: Client, user: User, kind: str
+) -> Assessment | None:
+    """The assessment that the form with `token` made, or a new draft claiming it.
+
+    Two POSTs of one form at once: the second one's insert waits on the unique
+    index until the first commits, fails, and then finds the first one's
+    assessment. A token of another client's form is ignored (None).
+    """
+    try:
+        with transaction.atomic():
+            return Assessment.objects.create(
+                client=client, created_by=user, kind=kind, submission_token=token
+            )
+    except IntegrityError:
+        pass
+    return (
+        Assessment.objects.select_for_update()
+        .filter(submission_token=token, client=client)
+        .first()
+    )
+
+
 def assessment_mark_submitted(*, assessment: Assessment, user: User) -> Assessment:
     """Mark a draft submitted, signed by `user`. From then on it never changes."""
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.status != Assessment.Status.DRAFT:
-            raise AssessmentNotDraftError
+            raise AssessmentAlreadySubmittedError(locked.pk)
         assessment.status = Assessment.Status.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.submitted_by = user
@@ -78,3 +116,29 @@ def assessment_mark_submitted(*, assessment: Assessment, user: User) -> Assessme
             update_fields=["status", "submitted_at", "submitted_by", "updated_at"]
         )
     return assessment
+
+
+def assessment_mark_voided(
+    *, assessment: Assessment, user: User, reason: str, now: datetime | None = None
+) -> Assessment:
+    """Void a submitted assessment entered in error; never deleted. Its history
+    row records the change with the reason and the user."""
+    reason = reason.strip()
+    if not reason:
+        raise AssessmentVoidError("Say why this assessment was entered in error.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.status != Assessment.Status.SUBMITTED:
+            raise AssessmentVoidError("Only a submitted assessment can be voided.")
+        if locked.voided_at is not None:
+            raise AssessmentVoidError("This assessment was already voided.")
+        locked.voided_at = now or timezone.now()
+        locked.voided_by = user
+        locked.void_reason = reason
+        # simple-history: who made the change and why, on the history row.
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked._change_reason = f"Voided: {reason}"  # type: ignore[attr-defined]
+        locked.save(
+            update_fields=["voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+    return locked

@@ -4,6 +4,7 @@ ServiceError (locatr.errors)
 ├── DecisionError            a decision that may not be recorded
 │   └── DecisionConflict     someone else decided first (carries the winner)
 ├── CriteriaConflictError    the criteria version edited is no longer active
+├── VoidError                an assessment that can no longer be voided
 └── ProgressReviewError      a progress review that cannot be scheduled,
                              completed or reassigned
 """
@@ -23,6 +24,7 @@ __all__ = [
     "DecisionError",
     "ProgressReviewError",
     "ServiceError",
+    "VoidError",
 ]
 
 
@@ -44,3 +46,7 @@ class CriteriaConflictError(ServiceError):
 
 class ProgressReviewError(ServiceError):
     """A progress review that cannot be scheduled, completed or reassigned."""
+
+
+class VoidError(ServiceError):
+    """An assessment that can no longer be voided (a decision was recorded)."""

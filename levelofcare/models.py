@@ -181,6 +181,16 @@ class Recommendation(models.Model):
         CriteriaSet, on_delete=models.PROTECT, related_name="recommendations"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A newer submitted assessment of the client took this undecided one out of
+    # the queue (recorded, never deleted).
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

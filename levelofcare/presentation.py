@@ -194,3 +194,23 @@ def page_name(view_name: str) -> str:
 
 def audit_action(action: str) -> str:
     return AUDIT_ACTIONS.get(action, action.replace("_", " "))
+
+
+# An assessment's safety reasons: the reasons of its inpatient criteria (from the
+# rules' declarations) and its notes about suicide risk.
+_INPATIENT_CODES: Final = frozenset(
+    r.code for r in rules.DEFAULT_RULES if r.level is rules.Level.INPATIENT
+)
+_SAFETY_NOTE_CODES: Final = frozenset({"NOTE_PHQ9_ITEM9", "NOTE_SAFETY_PLAN"})
+
+
+def safety_rows(
+    reasons: list[dict[str, Any]], notes: list[dict[str, Any]]
+) -> list[ReasonRow]:
+    """The safety reasons of a recommendation: inpatient-level reasons, then the
+    safety notes."""
+    return reason_rows([r for r in reasons if r["code"] in _INPATIENT_CODES]) + [
+        ReasonRow(code=n["code"], text=n["text"], values=[])
+        for n in notes
+        if n["code"] in _SAFETY_NOTE_CODES
+    ]

@@ -22,6 +22,11 @@ urlpatterns = [
         name="assessment_create",
     ),
     path(
+        "clients/<int:pk>/assessments/new/<uuid:token>/",
+        assessments.assessment_create_form,
+        name="assessment_create_form",
+    ),
+    path(
         "assessments/<int:pk>/edit/",
         assessments.assessment_edit,
         name="assessment_edit",
@@ -30,6 +35,11 @@ urlpatterns = [
         "assessments/<int:pk>/",
         assessments.assessment_result,
         name="assessment_result",
+    ),
+    path(
+        "assessments/<int:pk>/void/",
+        assessments.assessment_void,
+        name="assessment_void",
     ),
     path(
         "assessments/<int:pk>/print/",

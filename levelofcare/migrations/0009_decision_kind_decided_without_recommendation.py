@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('levelofcare', '0007_criteria_settings_labels'),
+        ('levelofcare', '0008_recommendation_superseded'),
     ]
 
     operations = [

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from intake.models import Assessment, Client
+from intake.models import Assessment, Client, RecordView
 from intake.selectors import clients_matching
 from levelofcare import rules
 from levelofcare.models import (
@@ -77,23 +77,86 @@ def _prefixed(errors: Mapping[str, Sequence[str]], prefix: str) -> dict[str, lis
 
 # --- clinician review -------------------------------------------------------------
 
+# The RecordView.view_name written when a clinician opens a recommendation.
+REVIEW_VIEW_NAME: Final = "review"
+# How long an earlier safety flag of a client stays visible on the queue until a
+# clinician opens the client's review.
+SAFETY_LOOKBACK: Final = timedelta(days=7)
+
 
 def recommendations_waiting(
     *, level: str = "", waited_hours: int | None = None, now: datetime | None = None
 ) -> QuerySet[Recommendation]:
-    """Recommendations with no decision yet: highest level, then oldest, first."""
+    """Live recommendations with no decision yet (not superseded by a newer
+    assessment, not voided): highest level, then oldest, first.
+
+    Each has `earlier_safety_unseen`: an earlier recommendation of the client from
+    the last `SAFETY_LOOKBACK` carried a safety flag and no clinician has opened
+    the client's review since it was made (one query for the page, whatever the
+    rows).
+    """
+    now = now or timezone.now()
     decided = Decision.objects.filter(recommendation=OuterRef("pk"))
-    waiting = Recommendation.objects.filter(~Exists(decided)).select_related(
-        "client", "assessment__submitted_by", "criteria"
+    waiting = (
+        Recommendation.objects.filter(
+            ~Exists(decided),
+            superseded_by__isnull=True,
+            assessment__voided_at__isnull=True,
+        )
+        .annotate(earlier_safety_unseen=Exists(_earlier_flags_unseen(now=now)))
+        .select_related("client", "assessment__submitted_by", "criteria")
     )
     if level == "none":
         waiting = waiting.filter(level__isnull=True)
     elif level:
         waiting = waiting.filter(level=level)
     if waited_hours is not None:
-        now = now or timezone.now()
         waiting = waiting.filter(created_at__lte=now - timedelta(hours=waited_hours))
     return waiting.order_by("-priority", "created_at", "id")
+
+
+def _earlier_flags(*, now: datetime) -> QuerySet[Recommendation]:
+    """For the recommendation `OuterRef("pk")`: the client's earlier recommendations
+    from the last `SAFETY_LOOKBACK` that carried a safety flag (voided ones aside:
+    a voided assessment was entered in error, and says so on the timeline)."""
+    return Recommendation.objects.filter(
+        client_id=OuterRef("client_id"),
+        safety_flag=True,
+        created_at__gte=now - SAFETY_LOOKBACK,
+        created_at__lte=OuterRef("created_at"),
+        assessment__voided_at__isnull=True,
+    ).exclude(pk=OuterRef("pk"))
+
+
+def _earlier_flags_unseen(*, now: datetime) -> QuerySet[Recommendation]:
+    opened = RecordView.objects.filter(
+        client_id=OuterRef("client_id"),
+        view_name=REVIEW_VIEW_NAME,
+        viewed_at__gte=OuterRef("created_at"),
+    )
+    return _earlier_flags(now=now).filter(~Exists(opened))
+
+
+def recommendation_earlier_flags(
+    *, recommendation: Recommendation, now: datetime | None = None
+) -> list[Recommendation]:
+    """The client's earlier undecided recommendations from the last
+    `SAFETY_LOOKBACK` that carried a safety flag (superseded by a newer one: the
+    clinician reviewing the newer one must see them), newest first."""
+    now = now or timezone.now()
+    return list(
+        Recommendation.objects.filter(
+            client_id=recommendation.client_id,
+            safety_flag=True,
+            created_at__gte=now - SAFETY_LOOKBACK,
+            created_at__lte=recommendation.created_at,
+            assessment__voided_at__isnull=True,
+        )
+        .exclude(pk=recommendation.pk)
+        .filter(~Exists(Decision.objects.filter(recommendation=OuterRef("pk"))))
+        .select_related("assessment", "criteria")
+        .order_by("-created_at", "-id")
+    )
 
 
 def recommendation_for_review(*, pk: int) -> Recommendation:
@@ -162,8 +225,12 @@ def assessment_with_recommendation(*, pk: int) -> Assessment:
     """A submitted assessment with its client, signer and recommendation;
     raises `Assessment.DoesNotExist`."""
     return Assessment.objects.select_related(
-        "client", "submitted_by", "recommendation__criteria"
+        "client", "submitted_by", "voided_by", "recommendation__criteria"
     ).get(pk=pk, status=Assessment.Status.SUBMITTED)
+
+
+def recommendation_is_decided(*, recommendation: Recommendation) -> bool:
+    return recommendation.decisions.exists()
 
 
 def progress_review_draft(*, review: ProgressReview) -> Assessment | None:
@@ -238,7 +305,13 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     assessments = (
         Assessment.objects.filter(client=client)
-        .select_related("recommendation__criteria", "submitted_by", "created_by")
+        .select_related(
+            "recommendation__criteria",
+            "recommendation__superseded_by",
+            "submitted_by",
+            "created_by",
+            "voided_by",
+        )
         .order_by("created_at")
     )
     for a in assessments:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from intake.models import Assessment, Client, RecordView
-from intake.services import assessment_mark_submitted, assessment_save_draft
+from intake.services import (
+    assessment_mark_submitted,
+    assessment_mark_voided,
+    assessment_save_draft,
+)
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.errors import DecisionConflict, DecisionError
+from levelofcare.errors import DecisionConflict, DecisionError, VoidError
 from levelofcare.models import (
     LEVEL_PRIORITY,
     LEVEL_RANK,
@@ -29,12 +35,12 @@ from levelofcare.progress.services import (
     progress_reviews_cancel_open,
 )
 from levelofcare.recommendations.selectors import (
+    REVIEW_VIEW_NAME,
     assessment_progress_review,
     recommendation_evaluate,
 )
 
-# The RecordView.view_name written when a clinician opens a recommendation.
-REVIEW_VIEW_NAME = "review"
+__all__ = ["REVIEW_VIEW_NAME"]  # views log it; its home is the selectors
 
 
 def assessment_draft_save(
@@ -46,9 +52,11 @@ def assessment_draft_save(
     partial_items: dict[str, Any],
     notes: str,
     progress_review: ProgressReview | None = None,
+    submission_token: UUID | None = None,
 ) -> Assessment:
     """Save a draft (intake's service); a new draft made for a progress review is
-    linked to it, in the same transaction."""
+    linked to it, in the same transaction. `submission_token`: see
+    `intake.services.assessment_save_draft`."""
     kind = (
         Assessment.Kind.INTAKE
         if progress_review is None
@@ -63,6 +71,7 @@ def assessment_draft_save(
             partial_items=partial_items,
             notes=notes,
             kind=assessment.kind if assessment is not None else kind,
+            submission_token=submission_token,
         )
         if progress_review is not None:
             ProgressReviewAssessment.objects.get_or_create(
@@ -80,12 +89,16 @@ def assessment_submit(
     partial_items: dict[str, Any],
     notes: str,
     progress_review: ProgressReview | None = None,
+    submission_token: UUID | None = None,
 ) -> Recommendation:
     """Submit an assessment: the answers and the recommendation, or nothing at all.
 
     1. Save the answers (a new or an existing draft; linked to `progress_review`).
+       A form posted again (same `submission_token`) or a draft submitted twice
+       raises `AssessmentAlreadySubmittedError` naming the submitted one.
     2. Mark it submitted (intake).
     3. Evaluate it with the active criteria and store the recommendation.
+    4. It supersedes the client's older undecided recommendations.
     """
     with transaction.atomic():
         draft = assessment_draft_save(
@@ -96,9 +109,85 @@ def assessment_submit(
             partial_items=partial_items,
             notes=notes,
             progress_review=progress_review,
+            submission_token=submission_token,
         )
         submitted = assessment_mark_submitted(assessment=draft, user=user)
-        return recommendation_create(assessment=submitted)
+        recommendation = recommendation_create(assessment=submitted)
+        recommendations_supersede(newer=recommendation)
+        return recommendation
+
+
+def recommendations_supersede(
+    *, newer: Recommendation, now: datetime | None = None
+) -> list[Recommendation]:
+    """Take the client's older undecided recommendations out of the queue: `newer`
+    supersedes them. Recorded (`superseded_by`, `superseded_at`, history), never
+    deleted.
+
+    1. Lock the client's other live recommendations (not superseded, not voided):
+       a clinician signing a decision on one of them finishes first, or waits.
+    2. Those still without a decision are superseded by `newer`.
+    """
+    now = now or timezone.now()
+    live = (
+        Recommendation.objects.select_for_update(of=("self",))
+        .filter(
+            client_id=newer.client_id,
+            superseded_by__isnull=True,
+            assessment__voided_at__isnull=True,
+        )
+        .exclude(pk=newer.pk)
+        .order_by("pk")
+    )
+    locked = [rec.pk for rec in live]
+    undecided = Recommendation.objects.filter(pk__in=locked).filter(
+        ~Exists(Decision.objects.filter(recommendation=OuterRef("pk")))
+    )
+    superseded = []
+    for rec in undecided:
+        rec.superseded_by = newer
+        rec.superseded_at = now
+        rec.save(update_fields=["superseded_by", "superseded_at"])
+        superseded.append(rec)
+    return superseded
+
+
+def assessment_void(
+    *, assessment: Assessment, user: User, reason: str, now: datetime | None = None
+) -> Assessment:
+    """Void a submitted assessment entered in error, before any decision on it.
+
+    1. Lock its recommendation: a clinician signing a decision on it at the same
+       time finishes first (then this refuses) or waits (then theirs is refused).
+    2. Refuse when a decision was recorded (`VoidError`): a decision is corrected,
+       never voided from under the clinician.
+    3. Void the assessment (intake: reason required, audited with the user).
+    4. Its recommendation leaves the queue (voided). The recommendations it had
+       superseded pass to whatever superseded it in turn, or are live again:
+       a voided assessment no longer stands for the client.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        recommendation = Recommendation.objects.select_for_update().get(
+            assessment=assessment
+        )
+        if recommendation.decisions.exists():
+            raise VoidError(
+                "A clinician has already recorded a decision on this assessment, "
+                "so it can no longer be voided. Ask the clinician to record a "
+                "correction of the decision instead."
+            )
+        voided = assessment_mark_voided(
+            assessment=assessment, user=user, reason=reason, now=now
+        )
+        for older in Recommendation.objects.select_for_update().filter(
+            superseded_by=recommendation
+        ):
+            older.superseded_by = recommendation.superseded_by
+            if older.superseded_by is None:
+                older.superseded_at = None
+            older.save(update_fields=["superseded_by", "superseded_at"])
+        return voided
 
 
 def recommendation_create(*, assessment: Assessment) -> Recommendation:
@@ -228,6 +317,10 @@ def _winning_decision(
 def _check_can_decide(
     *, recommendation: Recommendation, user: Any, corrects: Decision | None
 ) -> None:
+    if recommendation.assessment.voided_at is not None:
+        raise DecisionError(
+            "This assessment was voided (entered in error): it cannot be decided."
+        )
     if corrects is None:
         winner = _winning_decision(recommendation, None)
         if winner is not None:

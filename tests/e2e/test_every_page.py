@@ -137,13 +137,6 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
 
 # Pages other branches own that fail here today, checked one by one and expected
 # to fail until those branches are merged (strict=False: they pass afterwards).
-OTHERS: dict[tuple[str, str], str] = {
-    # The answers table's nowrap cells ("2 (more than half the days)") make the
-    # page 396 px wide at 390 px: templates/levelofcare/review_detail.html.
-    ("clinician", "review page"): "decide",
-}
-
-
 def _problems(page: Page, url: str) -> list[str]:
     """What is wrong with the page at `url`: axe findings, sideways scrolling."""
     page.set_viewport_size(DESKTOP)
@@ -188,31 +181,10 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(
     problems = {
         name: found
         for name, path in pages.items()
-        if (role, name) not in OTHERS
-        and (found := _problems(page, live_server.url + path))
+        if (found := _problems(page, live_server.url + path))
     }
     assert problems == {}
     assert len(pages) >= 7
-
-
-@pytest.mark.parametrize(
-    ("role", "name"),
-    [
-        pytest.param(
-            role,
-            name,
-            marks=pytest.mark.xfail(
-                strict=False, reason=f"fixed by the {branch} branch (its template)"
-            ),
-        )
-        for (role, name), branch in OTHERS.items()
-    ],
-)
-def test_pages_other_branches_fix_pass_axe_and_fit_a_phone(
-    role: str, name: str, signed_in: Any, live_server: Any, page: Page
-) -> None:
-    seeded = signed_in(role)
-    assert _problems(page, live_server.url + _pages(role, seeded)[name]) == []
 
 
 def test_signed_out_pages_pass_axe_and_fit_a_phone(

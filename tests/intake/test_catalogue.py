@@ -120,7 +120,7 @@ def test_assessment_page_hands_the_scoring_to_the_browser(
     person = ClientFactory()
     client.force_login(coordinator)  # type: ignore[attr-defined]
     page = client.get(  # type: ignore[attr-defined]
-        reverse("levelofcare:assessment_create", args=[person.pk])
+        reverse("levelofcare:assessment_create", args=[person.pk]), follow=True
     )
     assert 'id="instrument-scoring"' in page.content.decode()
     assert '"flagItem": 9' in page.content.decode()

@@ -244,7 +244,7 @@ def test_role_access_to_client_data(
         reverse("levelofcare:client_detail", args=[person.pk]),
         reverse("levelofcare:assessment_create", args=[person.pk]),
     ):
-        assert client.get(url).status_code == expected, url
+        assert client.get(url, follow=True).status_code == expected, url
 
 
 def test_anonymous_users_never_see_client_data(client: HttpClient) -> None:

@@ -5,15 +5,19 @@ in the same transaction (`services.assessment_submit`)."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from intake.forms import AssessmentForm
+from intake.errors import AssessmentAlreadySubmittedError
+from intake.forms import SUBMISSION_TOKEN, AssessmentForm, AssessmentVoidForm
 from intake.models import Assessment, Client
+from intake.selectors import assessment_of_form
 from intake.services import client_record_viewed
 from levelofcare.errors import ServiceError
 from levelofcare.models import ProgressReview
@@ -31,14 +35,21 @@ def assessment_form_page(
     progress_review: ProgressReview | None = None,
     review_after_submit: bool = False,
     extra: dict[str, Any] | None = None,
+    submission_token: UUID | None = None,
 ) -> HttpResponse:
     """GET shows the form; POST saves a draft or submits. Nothing typed is lost:
     an invalid form re-renders with every answer as it was.
+
+    A new assessment's form carries a one-time token (`submission_token`, from
+    its URL, else a hidden field): a second POST of it (Back and Submit again, a
+    double click, two at once) lands on what the first one made.
 
     After a submit: the result page, or (`review_after_submit`) the clinician's
     review of the new recommendation. After a draft: back to the same form (for
     a progress review, its start page).
     """
+    if assessment is None:
+        initial = {**initial, SUBMISSION_TOKEN: submission_token or uuid4()}
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields: dict[str, Any] = {
@@ -49,12 +60,16 @@ def assessment_form_page(
             "partial_items": form.to_partial_items(),
             "notes": form.cleaned_data["notes"],
             "progress_review": progress_review,
+            "submission_token": submission_token or form.cleaned_data[SUBMISSION_TOKEN],
         }
         try:
             if "submit" in request.POST:
                 recommendation = services.assessment_submit(**fields)
             else:
                 draft = services.assessment_draft_save(**fields)
+        except AssessmentAlreadySubmittedError as exc:
+            messages.info(request, str(exc))
+            return redirect("levelofcare:assessment_result", exc.assessment_id)
         except ServiceError as exc:
             messages.error(request, str(exc))
             return redirect(assessment or client)
@@ -86,6 +101,34 @@ def assessment_form_page(
 @permission_required("intake.add_assessment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new assessment. GET issues the form's one-time token in its URL, so that
+    going Back to a submitted form (which browsers often load again, with the
+    answers restored) finds its result instead of making a second one."""
+    if request.method == "GET":
+        url = reverse("levelofcare:assessment_create_form", args=[pk, uuid4()])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    return _assessment_new(request, pk, token=None)
+
+
+@permission_required("intake.add_assessment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def assessment_create_form(request: HttpRequest, pk: int, token: UUID) -> HttpResponse:
+    """The form of one new assessment (`token`); once used, it leads to what it
+    made: the result (already submitted) or the draft."""
+    made = assessment_of_form(client_id=pk, token=token)
+    if made is not None and request.method == "GET":
+        if made.is_draft:
+            messages.info(request, "This form was saved as a draft: continue it here.")
+        else:
+            messages.info(request, "This assessment was already submitted.")
+        return redirect(made)
+    return _assessment_new(request, pk, token=token)
+
+
+def _assessment_new(
+    request: HttpRequest, pk: int, *, token: UUID | None
+) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     initial: dict[str, Any] = {}
     source_id = request.GET.get("from")
@@ -95,7 +138,11 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
         source = get_object_or_404(Assessment, pk=int(source_id), client=client)
         initial = AssessmentForm.initial_from(source.answers, source.partial_items)
     return assessment_form_page(
-        request, client=client, assessment=None, initial=initial
+        request,
+        client=client,
+        assessment=None,
+        initial=initial,
+        submission_token=token,
     )
 
 
@@ -105,7 +152,10 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(Assessment.objects.select_related("client"), pk=pk)
     if not assessment.is_draft:
         messages.info(
-            request, "This assessment was submitted and can no longer change."
+            request,
+            "This assessment was already submitted."
+            if request.method == "POST"
+            else "This assessment was submitted and can no longer change.",
         )
         return redirect(assessment)
     initial = AssessmentForm.initial_from(
@@ -140,11 +190,45 @@ def _result_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     }
 
 
+def _result_page(
+    request: HttpRequest, pk: int, void_form: AssessmentVoidForm, status: int = 200
+) -> HttpResponse:
+    context = _result_context(request, pk)
+    context["void_form"] = void_form
+    context["decided"] = selectors.recommendation_is_decided(
+        recommendation=context["recommendation"]
+    )
+    return render(request, "intake/assessment_result.html", context, status=status)
+
+
 @permission_required("intake.view_assessment", raise_exception=True)
 def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(
-        request, "intake/assessment_result.html", _result_context(request, pk)
+    return _result_page(request, pk, AssessmentVoidForm())
+
+
+@permission_required("intake.change_assessment", raise_exception=True)
+@require_POST
+def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void an assessment entered in error (reason required; before a decision)."""
+    assessment = get_object_or_404(
+        Assessment, pk=pk, status=Assessment.Status.SUBMITTED
     )
+    form = AssessmentVoidForm(request.POST)
+    if not form.is_valid():
+        return _result_page(request, pk, form, status=400)
+    try:
+        services.assessment_void(
+            assessment=assessment,
+            user=signed_in_user(request),
+            reason=form.cleaned_data["reason"],
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Assessment voided: its recommendation left the review queue."
+        )
+    return redirect(assessment)
 
 
 @permission_required("intake.view_assessment", raise_exception=True)

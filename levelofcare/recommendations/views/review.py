@@ -3,6 +3,7 @@ decision. Thin views over services and selectors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -16,12 +17,26 @@ from django.views.decorators.http import require_http_methods
 from intake.services import client_record_viewed
 from levelofcare.errors import DecisionConflict, ServiceError
 from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendation
-from levelofcare.presentation import answer_sections, missing_links, reason_rows
+from levelofcare.presentation import (
+    MissingLink,
+    answer_sections,
+    missing_links,
+    reason_rows,
+    safety_rows,
+)
 from levelofcare.recommendations import selectors, services
 from levelofcare.recommendations.forms import DecisionForm
 from locatr.http import signed_in_user
 
 DECIDE = "levelofcare.add_decision"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A waiting recommendation with its missing answers named by their labels."""
+
+    rec: Recommendation
+    missing: list[MissingLink]
 
 
 @permission_required(DECIDE, raise_exception=True)
@@ -33,7 +48,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     waited = int(hours_raw) if hours_raw.isdigit() else None
     waiting = selectors.recommendations_waiting(level=level, waited_hours=waited)
     page = Paginator(waiting, 25).get_page(request.GET.get("page"))
-    flagged = sum(1 for rec in page.object_list if rec.safety_flag)
+    rows = [QueueRow(rec, missing_links(rec.missing)) for rec in page.object_list]
+    flagged = sum(1 for row in rows if row.rec.safety_flag)
     query = "&".join(
         f"{k}={v}" for k, v in (("level", level), ("waited", hours_raw)) if v
     )
@@ -42,6 +58,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "levelofcare/review_queue.html",
         {
             "page": page,
+            "rows": rows,
             "level": level,
             "waited": hours_raw,
             "flagged": flagged,
@@ -155,6 +172,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "correcting": correcting,
         "basis": basis,
         "comparison": _comparison(recommendation),
+        "earlier_flags": [
+            (earlier, safety_rows(earlier.reasons, earlier.notes))
+            for earlier in selectors.recommendation_earlier_flags(
+                recommendation=recommendation
+            )
+        ],
         **selectors.client_history(
             client_id=recommendation.client_id, exclude_recommendation=recommendation.pk
         ),
