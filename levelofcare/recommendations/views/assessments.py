@@ -4,12 +4,15 @@ in the same transaction (`services.assessment_submit`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from intake.forms import AssessmentForm
@@ -22,6 +25,15 @@ from levelofcare.recommendations import selectors, services
 from locatr.http import signed_in_user
 
 
+@dataclass(frozen=True)
+class CarriedForward:
+    """Answers a progress review carries forward from an earlier assessment: its
+    form initial data (without the questions asked afresh) and its date."""
+
+    initial: dict[str, Any]
+    on: date
+
+
 def assessment_form_page(
     request: HttpRequest,
     *,
@@ -30,16 +42,24 @@ def assessment_form_page(
     initial: dict[str, Any],
     progress_review: ProgressReview | None = None,
     review_after_submit: bool = False,
+    carried_forward: CarriedForward | None = None,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """GET shows the form; POST saves a draft or submits. Nothing typed is lost:
     an invalid form re-renders with every answer as it was.
+
+    A submit that leaves questions unanswered asks first: the answers are saved
+    as a draft and the form comes back listing them, with "Submit anyway" (which
+    posts `confirm_unanswered=1`). Saving a draft never asks.
 
     After a submit: the result page, or (`review_after_submit`) the clinician's
     review of the new recommendation. After a draft: back to the same form (for
     a progress review, its start page).
     """
     form = AssessmentForm(request.POST or None, initial=initial)
+    if carried_forward is not None:
+        form.mark_carried_forward(carried_forward.initial, carried_forward.on)
+    submitting = "submit" in request.POST
     if request.method == "POST" and form.is_valid():
         fields: dict[str, Any] = {
             "assessment": assessment,
@@ -50,19 +70,40 @@ def assessment_form_page(
             "notes": form.cleaned_data["notes"],
             "progress_review": progress_review,
         }
+        unanswered = (
+            form.unanswered()
+            if submitting and request.POST.get("confirm_unanswered") != "1"
+            else []
+        )
         try:
-            if "submit" in request.POST:
+            if submitting and not unanswered:
                 recommendation = services.assessment_submit(**fields)
             else:
                 draft = services.assessment_draft_save(**fields)
         except ServiceError as exc:
             messages.error(request, str(exc))
             return redirect(assessment or client)
-        if "submit" in request.POST:
+        if submitting and not unanswered:
             messages.success(request, "Assessment submitted.")
             if review_after_submit:
                 return redirect(recommendation)
             return redirect(recommendation.assessment)
+        if unanswered:
+            # Posting again must update this draft, not start another one.
+            action = (
+                reverse("levelofcare:assessment_edit", args=[draft.pk])
+                if assessment is None and progress_review is None
+                else request.get_full_path()
+            )
+            return _form_response(
+                request,
+                form,
+                client=client,
+                assessment=draft,
+                unanswered=unanswered,
+                action=action,
+                extra=extra,
+            )
         messages.info(request, "Draft saved. You can come back to it at any time.")
         if progress_review is not None:
             return redirect("levelofcare:progress_review_start", progress_review.pk)
@@ -71,15 +112,37 @@ def assessment_form_page(
         messages.error(
             request, "Some answers need attention: see the messages next to them."
         )
+    return _form_response(
+        request,
+        form,
+        client=client,
+        assessment=assessment,
+        status=400 if request.method == "POST" else 200,
+        extra=extra,
+    )
+
+
+def _form_response(
+    request: HttpRequest,
+    form: AssessmentForm,
+    *,
+    client: Client,
+    assessment: Assessment | None,
+    unanswered: list[tuple[str, str]] | None = None,
+    action: str = "",
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The form page; with `unanswered`, the box that asks "Submit anyway?"."""
     context = {
         "item9_positive": form.flag_item_positive(),
         "client": client,
         "assessment": assessment,
         "form": form,
-        "unanswered": form.unanswered() if form.is_bound and form.is_valid() else [],
+        "unanswered": unanswered or [],
+        "form_action": action,
         **(extra or {}),
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "intake/assessment_form.html", context, status=status)
 
 
