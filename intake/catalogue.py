@@ -96,7 +96,8 @@ class Instrument:
     """A scored instrument: items answered 0-3, a total, severity bands.
 
     `flag_item` (1-based) is an item that matters on its own above 0 (PHQ-9 item 9:
-    thoughts of death or self-harm).
+    thoughts of death or self-harm); `flag_text` is the safety banner the form
+    shows next to it (and in its progress summary) when it is.
     """
 
     title: str  # "PHQ-9 (depression)"
@@ -105,6 +106,7 @@ class Instrument:
     bands: tuple[Band, ...]
     item_choices: tuple[tuple[str, str], ...]
     flag_item: int | None = None
+    flag_text: str = ""  # the safety banner shown when the flagged item is above 0
     panel_codes: tuple[Code, ...] = ()
     total_codes: tuple[Code, ...] = ()
 
@@ -124,6 +126,10 @@ class Question:
     `label` is the question as asked in the form; `short_label` names it in a
     list (missing answers, the criteria book). Inside a screener, `key` is the
     part's own key ("intent") and `path` its contract path ("cssrs.intent").
+
+    `reask_on_review`: a progress review (a reassessment pre-filled from the last
+    submitted assessment) asks this question afresh instead of carrying the old
+    answer forward: safety is never assumed unchanged.
     """
 
     key: str
@@ -141,6 +147,7 @@ class Question:
     count_label: str = ""
     max_count: int = 5200
     parent: str = ""  # screener part: the screener's key
+    reask_on_review: bool = False
     codes: tuple[Code, ...] = field(default=(), compare=False)
 
     @property
@@ -221,6 +228,8 @@ PHQ9: Final = Instrument(
     ),
     item_choices=FREQUENCY,
     flag_item=9,
+    flag_text="PHQ-9 item 9 shows thoughts of death or self-harm. Complete the "
+    "C-SSRS screener; a clinician must review this assessment.",
 )
 GAD7: Final = Instrument(
     title="GAD-7 (anxiety)",
@@ -271,6 +280,7 @@ CSSRS: Final = Question(
     kind=SCREENER,
     label="C-SSRS screener",
     short_label="C-SSRS screener (risk of self-harm)",
+    reask_on_review=True,
     parts=(
         _cssrs_part(
             "wish_dead",
@@ -344,6 +354,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             ("thoughts", "Thoughts of harming others"),
             ("intent", "Intent to harm others"),
         ),
+        reask_on_review=True,
     ),
     Question(
         "phq9", "severity", ITEMS, PHQ9.title, "PHQ-9 (all 9 items)", instrument=PHQ9

@@ -8,7 +8,8 @@ by `intake.answers.answers_from_dict`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -17,7 +18,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
 from intake import catalogue
 from intake.answers import MISSING, AnswersError, answers_from_dict
@@ -74,6 +75,16 @@ class ClientForm(forms.ModelForm):  # type: ignore[type-arg]  # no [Client] at r
         return dob
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A flagged instrument item (PHQ-9 item 9) and its safety banner."""
+
+    instrument: str  # "phq9"
+    field: str  # "phq9_9"
+    text: str
+    positive: bool  # answered above 0, as typed
+
+
 class AssessmentForm(forms.Form):
     """All sections of the assessment, built from the question catalogue.
 
@@ -82,6 +93,10 @@ class AssessmentForm(forms.Form):
     apply?" radio (`catalogue.gate_field_name`) and the count under the
     question's own key.
     """
+
+    # Fields still showing an answer carried forward from an earlier assessment
+    # (a progress review): see `mark_carried_forward`.
+    carried_forward: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,15 +123,57 @@ class AssessmentForm(forms.Form):
         """Instrument items and bands for the page's live totals (json_script)."""
         return catalogue.scoring_for_browser()
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """How each question's field is named in a list (unanswered questions);
+        handed to the page's script with json_script."""
+        return dict(QUESTION_LABELS)
+
+    def flags(self) -> list[Flag]:
+        """The flagged items of the instruments (PHQ-9 item 9: thoughts of death or
+        self-harm), each with its banner and whether it is answered above 0."""
+        flags = []
+        for key, inst in catalogue.INSTRUMENTS.items():
+            if inst.flag_item is None:
+                continue
+            name = catalogue.field_name(key, inst.flag_item)
+            value = self[name].value()
+            positive = value is not None and str(value) in _ABOVE_ZERO[key]
+            flags.append(Flag(key, name, inst.flag_text, positive))
+        return flags
+
+    @property
+    def flagged(self) -> frozenset[str]:
+        """The instruments whose flagged item is answered above 0 (as typed)."""
+        return frozenset(flag.instrument for flag in self.flags() if flag.positive)
+
     def flag_item_positive(self) -> bool:
         """A flagged item (PHQ-9 item 9: thoughts of death or self-harm) answered
         above 0, as typed (bound or initial): the page shows its safety banner."""
-        for key, inst in catalogue.INSTRUMENTS.items():
-            if inst.flag_item is not None:
-                value = self[catalogue.field_name(key, inst.flag_item)].value()
-                if value is not None and str(value) in _ABOVE_ZERO[key]:
-                    return True
-        return False
+        return bool(self.flagged)
+
+    def mark_carried_forward(self, previous: Mapping[str, Any], when: date) -> None:
+        """Mark every question whose answer is still the one carried forward from
+        an earlier assessment (`previous`: that assessment's initial data, made
+        on `when`): the page asks to check it. The marker is part of the
+        question's help text, so it is there without JavaScript too."""
+        text = CARRIED_FORWARD.format(date=f"{when.day} {when:%b %Y}")
+        marked = set()
+        for name, value in previous.items():
+            if name not in QUESTION_LABELS or str(self[name].value()) != str(value):
+                continue
+            field = self.fields[name]
+            marker = format_html(
+                '<span class="carried-forward" data-carried-forward>{}</span>', text
+            )
+            field.help_text = (
+                format_html("{} {}", marker, field.help_text)
+                if field.help_text
+                else marker
+            )
+            self[name].help_text = field.help_text  # the bound field keeps a copy
+            marked.add(name)
+        self.carried_forward = frozenset(marked)
 
     # --- to and from the answers contract ----------------------------------------
 
@@ -128,6 +185,22 @@ class AssessmentForm(forms.Form):
         initial: dict[str, Any] = {"notes": notes}
         for q in QUESTIONS:
             initial.update(_initial(q, answers.get(q.key, MISSING), partial_items))
+        return initial
+
+    @classmethod
+    def initial_for_review(
+        cls, answers: dict[str, Any], partial_items: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Initial data of a progress review from the last submitted assessment:
+        its answers carried forward, except the questions the catalogue asks
+        afresh on every review (`reask_on_review`: the C-SSRS screener and harm
+        to others). The notes are not carried forward."""
+        initial = cls.initial_from(answers, partial_items)
+        del initial["notes"]
+        for q in QUESTIONS:
+            if q.reask_on_review:
+                for name in _field_names(q):
+                    initial.pop(name, None)
         return initial
 
     def clean(self) -> dict[str, Any]:
@@ -225,30 +298,20 @@ class AssessmentForm(forms.Form):
         return partial
 
     def unanswered(self) -> list[tuple[str, str]]:
-        """(field name, label) of every question left blank, in form order."""
-        blank = []
+        """(field name, label) of every question left blank, in form order.
+
+        A question that does not apply (C-SSRS 3-5 and 6b before "yes" to their
+        gate; a count before "yes" to "does it apply?") is not blank.
+        """
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        gated = {
-            catalogue.field_name(part.path): catalogue.field_name(
-                f"{part.parent}.{part.gate}"
-            )
-            for part in catalogue.CSSRS.parts
-            if part.gate
-        }
-        counts = {q.key for q in _COUNTS}
-        for name, field in self.fields.items():
-            if name in ("notes", SUBMISSION_TOKEN) or name in counts:
-                continue
-            if name in gated and data.get(gated[name]) != "yes":
-                continue
-            if not data.get(name):
-                blank.append((name, str(field.label)))
-        for q in _COUNTS:
-            if (
-                data.get(catalogue.gate_field_name(q.key)) == "yes"
-                and data.get(q.key) is None
-            ):
-                blank.append((q.key, str(self.fields[q.key].label)))
+        blank = []
+        for q in QUESTIONS:
+            for name in _field_names(q):
+                gate = _GATES.get(name)
+                if gate is not None and data.get(gate) != "yes":
+                    continue
+                if data.get(name) in (None, ""):
+                    blank.append((name, QUESTION_LABELS[name]))
         return blank
 
     @classmethod
@@ -268,6 +331,66 @@ _ABOVE_ZERO: Final = {
     for key, inst in catalogue.INSTRUMENTS.items()
 }
 _COUNTS: Final = tuple(q for q in QUESTIONS if q.kind == catalogue.COUNT_OR_NONE)
+CARRIED_FORWARD: Final = "Carried forward from the assessment of {date}; check it."
+
+
+def _field_names(q: catalogue.Question) -> tuple[str, ...]:
+    """The form fields that answer one catalogue question, in form order."""
+    if q.kind == catalogue.SCREENER:
+        return tuple(catalogue.field_name(part.path) for part in q.parts)
+    if q.kind == catalogue.ITEMS:
+        assert q.instrument is not None  # noqa: S101 - an ITEMS question
+        return tuple(
+            catalogue.field_name(q.key, i)
+            for i in range(1, len(q.instrument.items) + 1)
+        )
+    if q.kind == catalogue.COUNT_OR_NONE:
+        return (catalogue.gate_field_name(q.key), q.key)
+    return (q.key,)
+
+
+def _labels(q: catalogue.Question) -> dict[str, str]:
+    """How the fields of one question are named in a list of questions."""
+    if q.kind == catalogue.SCREENER:
+        return {catalogue.field_name(part.path): part.short_label for part in q.parts}
+    if q.kind == catalogue.ITEMS:
+        assert q.instrument is not None  # noqa: S101 - an ITEMS question
+        inst = q.instrument
+        return {
+            catalogue.field_name(q.key, i): f"{inst.name} item {i}: {item.label}"
+            for i, item in enumerate(inst.items, start=1)
+        }
+    if q.kind == catalogue.COUNT_OR_NONE:
+        return {catalogue.gate_field_name(q.key): q.gate_label, q.key: q.count_label}
+    return {q.key: q.short_label}
+
+
+QUESTION_LABELS: Final = {
+    name: label for q in QUESTIONS for name, label in _labels(q).items()
+}
+# A field that applies only after "yes" to another (its gate): C-SSRS 3-5 and 6b,
+# the history counts.
+_GATES: Final = {
+    **{
+        catalogue.field_name(part.path): catalogue.field_name(
+            f"{part.parent}.{part.gate}"
+        )
+        for part in catalogue.CSSRS.parts
+        if part.gate
+    },
+    **{q.key: catalogue.gate_field_name(q.key) for q in _COUNTS},
+}
+
+
+def _gate_hint(q: catalogue.Question) -> str:
+    """Said next to a gate when someone looks for the question it opens (a
+    screener part after "yes" to another, or a count after "does it apply?")."""
+    if q.parent:
+        choices = catalogue.question(f"{q.parent}.{q.gate}").choices
+        target = q.short_label
+    else:
+        choices, target = catalogue.YES_NO_CHOICES, f"“{q.count_label}”"
+    return f"Answer “{dict(choices)['yes']}” here to open {target}."
 
 
 def _initial(
@@ -355,7 +478,14 @@ def _question_layout(q: catalogue.Question) -> list[Any]:
                 layout.append(radios)
             else:
                 gate = catalogue.field_name(f"{part.parent}.{part.gate}")
-                layout.append(Div(radios, css_class="cssrs-gated", data_gate=gate))
+                layout.append(
+                    Div(
+                        radios,
+                        css_class="cssrs-gated",
+                        data_gate=gate,
+                        data_gate_hint=_gate_hint(part),
+                    )
+                )
         return layout
     if q.kind == catalogue.ITEMS:
         assert q.instrument is not None  # noqa: S101 - an ITEMS question
@@ -366,18 +496,41 @@ def _question_layout(q: catalogue.Question) -> list[Any]:
             + escape(q.instrument.title)
             + '" %}'
         )
-        items = [
-            InlineRadios(catalogue.field_name(q.key, i))
-            for i in range(1, len(q.instrument.items) + 1)
-        ]
+        items: list[Any] = []
+        for i in range(1, len(q.instrument.items) + 1):
+            items.append(InlineRadios(catalogue.field_name(q.key, i)))
+            if i == q.instrument.flag_item:
+                items.append(_flag_banner(q.key, q.instrument.flag_text))
         return [head, *items, HTML("</div>")]
     if q.kind == catalogue.COUNT_OR_NONE:
         gate = catalogue.gate_field_name(q.key)
         return [
             InlineRadios(gate),
-            Div(Field(q.key), css_class="history-count", data_gate=gate),
+            Div(
+                Field(q.key),
+                css_class="history-count",
+                data_gate=gate,
+                data_gate_hint=_gate_hint(q),
+            ),
         ]
     return [InlineRadios(q.key)]
+
+
+def _flag_banner(instrument: str, text: str) -> HTML:
+    """The safety banner right after a flagged item (PHQ-9 item 9), where the
+    person answering is; shown while the item is above 0 (static/js/assessment.js
+    keeps it in step as answers change)."""
+    return HTML(
+        format_html(
+            '<div class="alert alert-danger safety-banner flag-banner" role="alert" '
+            'data-flag="{}" id="flag-banner-{}" {{% if "{}" not in form.flagged %}}'
+            "hidden{{% endif %}}><strong>Safety:</strong> {}</div>",
+            instrument,
+            instrument,
+            instrument,
+            text,
+        )
+    )
 
 
 def _layout() -> Layout:

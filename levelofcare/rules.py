@@ -893,7 +893,8 @@ DEFAULT_NOTES: Final = (
         "NOTE_SAFETY_PLAN",
         "Low suicide risk on the C-SSRS screener: a safety plan is recommended.",
         reads=("cssrs",),
-        applies=lambda a, f, o: f.cssrs_floor == "low",
+        # Settled, not the floor: an incomplete screener never reads as low risk.
+        applies=lambda a, f, o: f.cssrs_settled == "low",
     ),
     NoteRule(
         "NOTE_PHQ9_ITEM9",

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from intake.forms import AssessmentForm
@@ -20,7 +21,10 @@ from levelofcare.progress import selectors
 from levelofcare.progress.forms import ReassignForm
 from levelofcare.progress.services import progress_review_reassign
 from levelofcare.recommendations.selectors import progress_review_draft
-from levelofcare.recommendations.views.assessments import assessment_form_page
+from levelofcare.recommendations.views.assessments import (
+    CarriedForward,
+    assessment_form_page,
+)
 from locatr.http import safe_next
 
 PAGE_SIZE = 25
@@ -105,14 +109,26 @@ def progress_review_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(review.placement.client)
     client: Client = review.placement.client
     draft = progress_review_draft(review=review)
-    source = draft or assessment_latest_submitted(client=client)
-    initial = (
-        AssessmentForm.initial_from(source.answers, source.partial_items)
-        if source
-        else {}
+    # The last submitted answers are carried forward, except the questions the
+    # catalogue asks afresh on every review (safety); each carried answer is
+    # marked until it is changed.
+    previous = assessment_latest_submitted(client=client)
+    carried = (
+        CarriedForward(
+            initial=AssessmentForm.initial_for_review(
+                previous.answers, previous.partial_items
+            ),
+            on=timezone.localdate(previous.submitted_at),
+        )
+        if previous and previous.submitted_at
+        else None
     )
     if draft:
-        initial["notes"] = draft.notes
+        initial = AssessmentForm.initial_from(
+            draft.answers, draft.partial_items, draft.notes
+        )
+    else:
+        initial = dict(carried.initial) if carried else {}
     return assessment_form_page(
         request,
         client=client,
@@ -120,5 +136,6 @@ def progress_review_start(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         progress_review=review,
         review_after_submit=True,
+        carried_forward=carried,
         extra={"progress_review": review},
     )

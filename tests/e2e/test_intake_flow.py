@@ -12,9 +12,12 @@ from playwright.sync_api import Page, expect
 
 from intake import catalogue
 from intake.catalogue import field_name, gate_field_name
+from intake.models import Assessment
+from levelofcare.models import Recommendation
 from tests.baseline import BASELINE
 from tests.conftest import browser_login
-from tests.factories import PASSWORD, ClientFactory
+from tests.e2e.checks import PHONE, scrolls_sideways, serious_violations
+from tests.factories import PASSWORD, ClientFactory, answers, submit_assessment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,15 +110,22 @@ def test_coordinator_registers_a_client_and_gets_a_recommendation(
     for i, value in enumerate(phq9[4:8], start=5):
         choose(page, field_name("phq9", i), FREQUENCY[value])
     expect(total).to_have_text("14 so far")
-    # Item 9 above 0 shows the safety banner; back to 0 hides it.
-    banner = page.locator("#item9-banner")
+    # Item 9 above 0 shows the safety banner where the user is: right after item 9
+    # (in the viewport) and in the progress summary; back to 0 hides them.
+    banner = page.locator("#flag-banner-phq9")
+    summary_banner = page.locator("#flag-summary-phq9")
     expect(banner).to_be_hidden()
     choose(page, field_name("phq9", 9), FREQUENCY[1])
     expect(banner).to_be_visible()
+    expect(banner).to_be_in_viewport()
+    expect(banner).to_contain_text("PHQ-9 item 9 shows thoughts of death")
+    expect(summary_banner).to_be_visible()
+    expect(summary_banner).to_be_in_viewport()
     expect(total).to_have_text("15")
     expect(band).to_have_text("moderately severe")
     choose(page, field_name("phq9", 9), FREQUENCY[0])
     expect(banner).to_be_hidden()
+    expect(summary_banner).to_be_hidden()
     expect(total).to_have_text("14")
     expect(band).to_have_text("moderate")
     expect(answered).to_have_text("")
@@ -265,3 +275,101 @@ def test_a_saved_draft_keeps_the_answered_phq9_items(
     expect(draft).to_contain_text("Draft assessment")
     draft.get_by_role("link", name="continue").click()
     assert_kept()
+
+
+# --- the form says what is missing and where --------------------------------------
+
+
+def test_a_missing_answer_link_brings_the_gate_question_with_a_hint(
+    coordinator: Any, live_server: Any, page: Page
+) -> None:
+    # Question 2 unanswered: questions 3-5 (among them intent) are missing too.
+    screener = {"wish_dead": True, "behavior_ever": False}
+    rec = submit_assessment(user=coordinator, answer_dict=answers(cssrs=screener))
+    assert "cssrs.intent" in rec.missing
+    browser_login(page, live_server, coordinator.username, PASSWORD)
+    page.goto(f"{live_server.url}/assessments/{rec.assessment_id}/")
+
+    missing = page.get_by_test_id("missing")
+    missing.get_by_role("link", name="C-SSRS question 4: intent").click()
+
+    expect(page).to_have_url(re.compile(rf"#div_id_{cssrs('intent')}$"))
+    expect(question(page, cssrs("intent"))).to_be_hidden()
+    gate = question(page, cssrs("suicidal_thoughts"))
+    expect(gate.get_by_label("Yes", exact=True)).to_be_focused()
+    hint = gate.locator(".gate-hint")
+    expect(hint).to_have_text("Answer “Yes” here to open C-SSRS question 4: intent.")
+    expect(hint).to_be_in_viewport()
+    # The hint is read with the focused answer.
+    expect(gate.get_by_label("Yes", exact=True)).to_have_accessible_description(
+        re.compile("open C-SSRS question 4")
+    )
+    page.keyboard.press("Space")  # "Yes" opens questions 3-5; the hint has done its job
+    expect(question(page, cssrs("intent"))).to_be_visible()
+    expect(hint).to_have_count(0)
+
+
+def test_every_unanswered_question_is_marked_radios_included(
+    coordinator: Any, live_server: Any, page: Page
+) -> None:
+    client = ClientFactory(created_by=coordinator)
+    browser_login(page, live_server, coordinator.username, PASSWORD)
+    page.goto(f"{live_server.url}/clients/{client.pk}/assessments/new/")
+
+    harm = question(page, "harm_to_others")
+    marker = harm.locator("legend .unanswered-marker")
+    expect(marker).to_be_visible()
+    expect(marker).to_have_text("Not answered")
+    # The section list is not a live region; one short sentence says what changed.
+    expect(page.locator("#section-progress")).not_to_have_attribute(
+        "aria-live", re.compile(".*")
+    )
+    choose(page, "harm_to_others", "None")
+    expect(marker).to_be_hidden()
+    expect(page.locator("#progress-announcer")).to_have_text(
+        "Risk of self-harm: 3 of 4 unanswered."
+    )
+    # A count asked after "yes" is an input with a label: marked the same way.
+    choose(page, gate_field_name("discharged_inpatient_days_ago"), "Yes")
+    days = question(page, "discharged_inpatient_days_ago")
+    expect(days.locator("label .unanswered-marker")).to_be_visible()
+    expect(page.locator("#progress-announcer")).to_have_text(
+        "History: 2 of 3 unanswered."
+    )
+    days.get_by_role("spinbutton").fill("12")
+    expect(days.locator("label .unanswered-marker")).to_be_hidden()
+
+
+def test_submit_with_unanswered_questions_asks_first_then_submits_anyway(
+    coordinator: Any, live_server: Any, page: Page
+) -> None:
+    client = ClientFactory(created_by=coordinator)
+    browser_login(page, live_server, coordinator.username, PASSWORD)
+    page.goto(f"{live_server.url}/clients/{client.pk}/assessments/new/")
+    choose(page, field_name("phq9", 9), FREQUENCY[1])
+    choose(page, cssrs("wish_dead"), "No")
+
+    page.get_by_role("button", name="Submit assessment").click()
+    box = page.locator("#confirm-unanswered")
+    expect(box).to_be_visible()
+    expect(box).to_be_focused()
+    expect(box.get_by_role("heading")).to_have_text("28 questions are unanswered:")
+    expect(box).to_contain_text("Submit anyway?")
+    expect(box.get_by_role("listitem")).to_have_count(28)
+    assert not Assessment.objects.exists()  # nothing was posted yet
+
+    # The links lead to the questions.
+    box.get_by_role("link", name="Risk of harming others").click()
+    expect(question(page, "harm_to_others").get_by_label("None")).to_be_focused()
+
+    # Checks on the form as it is now: a box, a banner, markers.
+    assert serious_violations(page) == []
+    page.set_viewport_size(PHONE)
+    assert not scrolls_sideways(page)
+    assert serious_violations(page) == []
+
+    box.get_by_role("button", name="Submit anyway").click()
+    expect(page.get_by_role("heading", name="Recommendation")).to_be_visible()
+    expect(page.get_by_text("Assessment submitted.")).to_be_visible()
+    assert Recommendation.objects.count() == 1
+    assert Assessment.objects.get().submitted_at is not None

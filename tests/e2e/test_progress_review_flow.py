@@ -101,11 +101,25 @@ def test_a_due_progress_review_steps_an_inpatient_client_down_to_iop(
     expect(
         page.get_by_role("heading", name="Progress review for Quinn Harper")
     ).to_be_visible()
+    # Safety is asked afresh: the C-SSRS screener and harm to others start empty.
     harm = page.locator("#div_id_harm_to_others")
-    expect(harm.get_by_label("Intent to harm others")).to_be_checked()
+    expect(harm.get_by_role("radio", checked=True)).to_have_count(0)
+    screener = page.locator("#section-risk")
+    expect(screener.get_by_role("radio", checked=True)).to_have_count(0)
+    # Everything else is carried forward, each answer marked until it is changed.
     expect(page.locator('[data-total="phq9"]')).to_have_text("4")
+    on = timezone.localtime(submitted_at)
+    carried = f"Carried forward from the assessment of {on.day} {on:%b %Y}; check it."
+    commitments = page.locator("#div_id_work_or_school_commitment")
+    expect(commitments.get_by_label("Yes", exact=True)).to_be_checked()
+    expect(commitments.locator(".carried-forward")).to_have_text(carried)
+    expect(page.locator(".carried-forward")).to_have_count(26)
+    commitments.get_by_label("No", exact=True).click()
+    expect(commitments.locator(".carried-forward")).to_have_count(0)
+    expect(page.locator(".carried-forward")).to_have_count(25)
+    for part in ("wish_dead", "suicidal_thoughts", "behavior_ever"):
+        page.locator(f"#div_id_cssrs_{part}").get_by_label("No", exact=True).click()
     harm.get_by_label("Thoughts of harming others").click()
-    expect(harm.get_by_label("Intent to harm others")).not_to_be_checked()
     page.get_by_role("button", name="Submit assessment").click()
 
     # --- the review page compares with the current placement -------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
-from intake.catalogue import CSSRS_PARENT, field_name, gate_field_name
+import pytest
+from django import forms
+
+from intake.catalogue import CSSRS_PARENT, QUESTIONS, field_name, gate_field_name
 from intake.forms import AssessmentForm, ClientForm
 from tests.factories import OUTPATIENT_ANSWERS, answers, form_data
 
@@ -135,6 +138,88 @@ def test_initial_from_stored_answers_reproduces_the_form() -> None:
     form = _form({k: str(v) for k, v in initial.items()})
     assert form.is_valid(), form.errors
     assert form.to_answers() == OUTPATIENT_ANSWERS
+
+
+def test_unanswered_names_each_question_as_in_a_list_in_form_order() -> None:
+    data = form_data(answers(harm_to_others=..., phq9=...))
+    data[gate_field_name("discharged_inpatient_days_ago")] = "yes"  # days left empty
+    form = _form(data)
+    unanswered = form.unanswered()
+    assert [name for name, _ in unanswered] == [
+        "harm_to_others",
+        *(field_name("phq9", i) for i in range(1, 10)),
+        "discharged_inpatient_days_ago",
+    ]
+    labels = dict(unanswered)
+    assert labels["harm_to_others"] == "Risk of harming others"
+    assert labels[field_name("phq9", 2)] == (
+        "PHQ-9 item 2: Feeling down, depressed, or hopeless"
+    )
+    assert labels["discharged_inpatient_days_ago"] == "Days since discharge"
+
+
+def test_unanswered_ignores_fields_that_are_not_questions() -> None:
+    form = AssessmentForm(form_data(answers()))
+    form.fields["one_time_token"] = forms.CharField(required=False)
+    assert form.is_valid()
+    assert form.unanswered() == []
+
+
+# --- a progress review: safety is asked afresh, the rest carried forward ----------
+
+REASKED = {q.key for q in QUESTIONS if q.reask_on_review}
+
+
+def test_the_catalogue_asks_the_screener_and_harm_to_others_afresh() -> None:
+    assert {"cssrs", "harm_to_others"} == REASKED
+
+
+def test_review_initial_data_leaves_out_the_questions_asked_afresh() -> None:
+    earlier = answers(
+        harm_to_others="intent",
+        cssrs={
+            "wish_dead": True,
+            "suicidal_thoughts": True,
+            "method": False,
+            "intent": False,
+            "plan": False,
+            "behavior_ever": False,
+        },
+    )
+    initial = AssessmentForm.initial_for_review(earlier, {})
+    assert not any(name.startswith("cssrs_") for name in initial)
+    assert "harm_to_others" not in initial
+    assert "notes" not in initial
+    assert initial[field_name("phq9", 1)] == "1"
+    assert initial["safe_housing"] == "yes"
+    assert initial[gate_field_name("discharged_inpatient_days_ago")] == "no"
+    # Everything else is exactly what a plain pre-fill gives.
+    full = AssessmentForm.initial_from(earlier, {})
+    dropped = {k for k in full if k.startswith("cssrs_")} | {"harm_to_others", "notes"}
+    assert initial == {k: v for k, v in full.items() if k not in dropped}
+
+
+def test_carried_forward_answers_are_marked_until_changed() -> None:
+    earlier = AssessmentForm.initial_for_review(answers(), {})
+    form = AssessmentForm(initial=earlier)
+    form.mark_carried_forward(earlier, date(2025, 3, 4))
+    assert form.carried_forward == frozenset(earlier)
+    marker = "Carried forward from the assessment of 4 Mar 2025; check it."
+    assert marker in str(form[field_name("phq9", 1)].help_text)  # as rendered
+    assert "harm_to_others" not in form.carried_forward
+    assert not form.fields["harm_to_others"].help_text
+    # A count's own help text stays after the marker.
+    assert "Leave the days empty" in str(
+        form.fields["discharged_inpatient_days_ago"].help_text
+    )
+
+    # Posted with one answer changed: that one is no longer carried forward.
+    data = form_data(answers(safe_housing=False))
+    bound = AssessmentForm(data, initial=earlier)
+    bound.mark_carried_forward(earlier, date(2025, 3, 4))
+    assert "safe_housing" not in bound.carried_forward
+    assert field_name("phq9", 1) in bound.carried_forward
+    assert not bound.fields["safe_housing"].help_text
 
 
 @pytest.mark.django_db

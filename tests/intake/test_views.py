@@ -11,6 +11,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from intake.catalogue import field_name
+from intake.forms import AssessmentForm
 from intake.models import Assessment, Client, RecordView
 from levelofcare.models import Recommendation
 from tests.factories import ClientFactory, answers, form_data
@@ -191,7 +192,11 @@ def test_result_page_shows_level_reasons_missing_and_version(
     as_coordinator: HttpClient,
 ) -> None:
     person = ClientFactory()
-    data = form_data(answers(cssrs=..., phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]), submit="1")
+    data = form_data(
+        answers(cssrs=..., phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        submit="1",
+        confirm_unanswered="1",
+    )
     as_coordinator.post(
         reverse("levelofcare:assessment_create", args=[person.pk]), data
     )
@@ -210,6 +215,148 @@ def test_result_page_shows_level_reasons_missing_and_version(
         reverse("levelofcare:assessment_print", args=[assessment.pk])
     )
     assert "Insufficient information" in printable.content.decode()
+
+
+# --- unanswered questions: submit asks first; a draft never asks -----------------
+
+
+def test_submit_with_unanswered_questions_asks_first_and_saves_a_draft(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    data = form_data(answers(harm_to_others=..., gad7=...), submit="1", notes="kept")
+    response = as_coordinator.post(
+        reverse("levelofcare:assessment_create", args=[person.pk]), data
+    )
+    assert response.status_code == 200
+    assert not Recommendation.objects.exists()
+    draft = Assessment.objects.get()
+    assert draft.is_draft
+    assert draft.notes == "kept"
+    assert draft.answers["phq9"] == answers()["phq9"]  # nothing typed is lost
+    names = [name for name, _ in response.context["unanswered"]]
+    assert names == ["harm_to_others", *(field_name("gad7", i) for i in range(1, 8))]
+    html = response.content.decode()
+    assert "8 questions are unanswered" in html
+    assert 'href="#div_id_harm_to_others">Risk of harming others</a>' in html
+    assert f'href="#div_id_{field_name("gad7", 7)}">GAD-7 item 7: ' in html
+    assert re.search(r'name="confirm_unanswered" value="1"\s*>', html)
+    assert re.search(r'<button[^>]*name="submit"[^>]*>Submit anyway</button>', html)
+    # The answers are still in the form, and posting again updates this draft.
+    assert re.search(r'name="safe_housing" value="yes"[^>]*checked', html)
+    edit = reverse("levelofcare:assessment_edit", args=[draft.pk])
+    assert f'action="{edit}"' in html
+
+    response = as_coordinator.post(edit, {**data, "confirm_unanswered": "1"})
+    assert response["Location"] == reverse(
+        "levelofcare:assessment_result", args=[draft.pk]
+    )
+    assert Assessment.objects.get().pk == draft.pk
+    rec = Recommendation.objects.get()
+    assert rec.missing == ["harm_to_others", "gad7"]
+
+
+def test_an_empty_submit_never_reaches_the_queue_unnoticed(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    url = reverse("levelofcare:assessment_create", args=[person.pk])
+    response = as_coordinator.post(url, {"submit": "1"})
+    assert response.status_code == 200
+    assert not Recommendation.objects.exists()
+    unanswered = response.context["unanswered"]
+    # Every question that is asked before any answer (gated ones are not yet).
+    empty = AssessmentForm({})
+    assert empty.is_valid()
+    assert unanswered == empty.unanswered()
+    names = [name for name, _ in unanswered]
+    assert field_name("cssrs.wish_dead") in names
+    assert field_name("phq9", 9) in names
+    assert field_name("cssrs.intent") not in names
+    assert f"{len(unanswered)} questions are unanswered" in response.content.decode()
+
+
+def test_a_complete_submit_does_not_ask(as_coordinator: HttpClient) -> None:
+    person = ClientFactory()
+    response = as_coordinator.post(
+        reverse("levelofcare:assessment_create", args=[person.pk]),
+        form_data(answers(), submit="1"),
+    )
+    assert response.status_code == 302
+    assert Recommendation.objects.count() == 1
+
+
+def test_saving_a_draft_never_asks(as_coordinator: HttpClient) -> None:
+    person = ClientFactory()
+    response = as_coordinator.post(
+        reverse("levelofcare:assessment_create", args=[person.pk]),
+        {"save_draft": "1"},
+    )
+    draft = Assessment.objects.get()
+    assert response["Location"] == reverse(
+        "levelofcare:assessment_edit", args=[draft.pk]
+    )
+    page = as_coordinator.get(response["Location"])
+    assert page.context["unanswered"] == []
+    assert re.search(r'id="confirm-unanswered"[^>]*hidden', page.content.decode())
+    assert re.search(
+        r'name="confirm_unanswered" value="1" disabled', page.content.decode()
+    )
+
+
+# --- the page: safety banner, gate hints, live region ------------------------------
+
+
+def test_item_9_banner_follows_item_9_and_sits_in_the_progress_summary(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    url = reverse("levelofcare:assessment_create", args=[person.pk])
+    html = as_coordinator.get(url, follow=True).content.decode()
+    assert re.search(r'id="flag-banner-phq9"[^>]*hidden', html)
+
+    data = form_data(answers(phq9=[0, 0, 0, 0, 0, 0, 0, 0, 1]), save_draft="1")
+    draft_url = as_coordinator.post(url, data)["Location"]
+    html = as_coordinator.get(draft_url).content.decode()
+    banner = re.search(r'<div [^>]*id="flag-banner-phq9"[^>]*>', html)
+    assert banner and "hidden" not in banner.group(0)
+    # Right after item 9, before the next instrument.
+    item9 = html.index(f'id="div_id_{field_name("phq9", 9)}"')
+    assert item9 < banner.start() < html.index('data-instrument="gad7"')
+    assert "PHQ-9 item 9 shows thoughts of death or self-harm" in html[banner.end() :]
+    # And in the progress summary, linking to item 9.
+    summary = html[html.index('id="section-progress"') :]
+    assert re.search(
+        rf'<p [^>]*data-flag="phq9"(?![^>]*hidden)[^>]*>.*?href="#div_id_'
+        rf'{field_name("phq9", 9)}"',
+        summary,
+    )
+
+
+def test_gated_questions_say_which_answer_opens_them(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    url = reverse("levelofcare:assessment_create", args=[person.pk])
+    html = as_coordinator.get(url, follow=True).content.decode()
+    assert (
+        'data-gate="cssrs_suicidal_thoughts" data-gate-hint="Answer “Yes” here to '
+        'open C-SSRS question 4: intent."' in html
+    )
+    assert 'data-gate-hint="Answer “Yes” here to open “Days since discharge”."' in html
+
+
+def test_progress_list_is_not_a_live_region_but_has_one_beside_it(
+    as_coordinator: HttpClient,
+) -> None:
+    person = ClientFactory()
+    url = reverse("levelofcare:assessment_create", args=[person.pk])
+    html = as_coordinator.get(url, follow=True).content.decode()
+    assert re.search(r'<ul [^>]*id="section-progress"[^>]*>', html)
+    assert (
+        "aria-live" not in re.search(r'<ul [^>]*id="section-progress"[^>]*>', html)[0]
+    )
+    assert re.search(r'id="progress-announcer" aria-live="polite"', html)
 
 
 def test_viewing_a_client_record_is_logged(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.catalogue import field_name
+from intake.forms import SUBMISSION_TOKEN
 from intake.models import Assessment, RecordView
 from levelofcare.models import Placement, ProgressReview, Recommendation
 from levelofcare.recommendations import services
@@ -30,7 +31,7 @@ def inpatient_review(clinician: Any, coordinator: Any) -> ProgressReview:
     return ProgressReview.objects.get(status=ProgressReview.Status.SCHEDULED)
 
 
-def test_start_review_prefills_the_last_answers(
+def test_start_review_prefills_the_last_answers_but_asks_safety_afresh(
     client: HttpClient, clinician: Any, inpatient_review: ProgressReview
 ) -> None:
     client.force_login(clinician)
@@ -39,9 +40,42 @@ def test_start_review_prefills_the_last_answers(
     )
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.initial["harm_to_others"] == "intent"
     assert form.initial[field_name("phq9", 1)] == "1"
-    assert "Progress review for" in response.content.decode()
+    assert form.initial["safe_housing"] == "yes"
+    # The C-SSRS screener and harm to others are always asked again.
+    assert "harm_to_others" not in form.initial
+    assert not any(name.startswith("cssrs_") for name in form.initial)
+    # Every carried answer is marked, with the date of the assessment it came from.
+    assert form.carried_forward == frozenset(form.initial) - {"notes", SUBMISSION_TOKEN}
+    html = response.content.decode()
+    previous = Assessment.objects.get(status=Assessment.Status.SUBMITTED)
+    on = timezone.localdate(previous.submitted_at)
+    marker = f"Carried forward from the assessment of {on.day} {on:%b %Y}; check it."
+    assert html.count(marker) == len(form.carried_forward)
+    assert 'id="id_harm_to_others_helptext"' not in html
+    assert "Progress review for" in html
+
+
+def test_a_review_submitted_without_the_safety_questions_asks_first(
+    client: HttpClient, clinician: Any, inpatient_review: ProgressReview
+) -> None:
+    client.force_login(clinician)
+    url = reverse("levelofcare:progress_review_start", args=[inpatient_review.pk])
+    carried = client.get(url).context["form"].initial
+    response = client.post(url, {**carried, "submit": "1"})
+    assert response.status_code == 200
+    names = [name for name, _ in response.context["unanswered"]]
+    assert names[0] == field_name("cssrs.wish_dead")
+    assert "harm_to_others" in names
+    draft = Assessment.objects.get(status=Assessment.Status.DRAFT)
+    assert draft.progress_review_link.progress_review == inpatient_review
+    assert Recommendation.objects.count() == 1  # only the intake's
+
+    response = client.post(url, {**carried, "submit": "1", "confirm_unanswered": "1"})
+    new_rec = Recommendation.objects.latest("created_at")
+    assert response["Location"] == reverse("levelofcare:review", args=[new_rec.pk])
+    assert new_rec.assessment == draft
+    assert "cssrs" in new_rec.missing
 
 
 def test_step_down_from_inpatient_to_iop_through_a_completed_review(

@@ -624,7 +624,8 @@ def test_cssrs_intent_unanswered_after_suicidal_thoughts_yes() -> None:
     rec = evaluate(complete(cssrs=screener), DEFAULT_CRITERIA)
     assert (rec.level, rec.missing) == (None, ("cssrs.intent",))
     assert rec.scores.cssrs_risk is None
-    assert note_codes(rec) == ["NOTE_SAFETY_PLAN"]
+    # The risk is not settled (intent could make it high): no "low risk" note.
+    assert note_codes(rec) == []
 
 
 def test_questions_3_to_5_not_listed_after_no_to_question_2() -> None:
@@ -865,6 +866,47 @@ def test_notes_never_change_the_level_and_safety_notes_come_first(
     rec = evaluate(complete(**changes), DEFAULT_CRITERIA)
     assert rec.level is Level.OUTPATIENT
     assert note_codes(rec) == notes
+
+
+@pytest.mark.parametrize(
+    ("screener", "noted"),
+    [
+        # Settled low: yes to question 1 and/or 2 only, all that applies answered.
+        (Cssrs(wish_dead=True, suicidal_thoughts=False, behavior_ever=False), True),
+        (
+            Cssrs(
+                wish_dead=True,
+                suicidal_thoughts=True,
+                method=False,
+                intent=False,
+                plan=False,
+                behavior_ever=False,
+            ),
+            True,
+        ),
+        # Incomplete: low so far, but an open question could make it moderate or high.
+        (Cssrs(wish_dead=True, suicidal_thoughts=False), False),
+        (
+            Cssrs(
+                wish_dead=True,
+                suicidal_thoughts=True,
+                method=False,
+                plan=False,
+                behavior_ever=False,
+            ),
+            False,
+        ),
+        (Cssrs(wish_dead=True), False),
+        # Settled as no risk.
+        (Cssrs(wish_dead=False, suicidal_thoughts=False, behavior_ever=False), False),
+    ],
+)
+def test_safety_plan_note_only_when_the_screener_settles_on_low_risk(
+    screener: Cssrs, noted: bool
+) -> None:
+    rec = evaluate(complete(cssrs=screener), DEFAULT_CRITERIA)
+    assert ("NOTE_SAFETY_PLAN" in note_codes(rec)) is noted
+    assert (rec.scores.cssrs_risk == "low") is noted
 
 
 def test_notes_are_computed_when_the_level_is_none() -> None:

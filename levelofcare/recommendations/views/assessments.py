@@ -4,6 +4,8 @@ in the same transaction (`services.assessment_submit`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,6 +28,15 @@ from levelofcare.recommendations import selectors, services
 from locatr.http import signed_in_user
 
 
+@dataclass(frozen=True)
+class CarriedForward:
+    """Answers a progress review carries forward from an earlier assessment: its
+    form initial data (without the questions asked afresh) and its date."""
+
+    initial: dict[str, Any]
+    on: date
+
+
 def assessment_form_page(
     request: HttpRequest,
     *,
@@ -34,6 +45,7 @@ def assessment_form_page(
     initial: dict[str, Any],
     progress_review: ProgressReview | None = None,
     review_after_submit: bool = False,
+    carried_forward: CarriedForward | None = None,
     extra: dict[str, Any] | None = None,
     submission_token: UUID | None = None,
 ) -> HttpResponse:
@@ -44,6 +56,10 @@ def assessment_form_page(
     its URL, else a hidden field): a second POST of it (Back and Submit again, a
     double click, two at once) lands on what the first one made.
 
+    A submit that leaves questions unanswered asks first: the answers are saved
+    as a draft and the form comes back listing them, with "Submit anyway" (which
+    posts `confirm_unanswered=1`). Saving a draft never asks.
+
     After a submit: the result page, or (`review_after_submit`) the clinician's
     review of the new recommendation. After a draft: back to the same form (for
     a progress review, its start page).
@@ -51,50 +67,121 @@ def assessment_form_page(
     if assessment is None:
         initial = {**initial, SUBMISSION_TOKEN: submission_token or uuid4()}
     form = AssessmentForm(request.POST or None, initial=initial)
+    if carried_forward is not None:
+        form.mark_carried_forward(carried_forward.initial, carried_forward.on)
     if request.method == "POST" and form.is_valid():
-        fields: dict[str, Any] = {
-            "assessment": assessment,
-            "client": client,
-            "user": signed_in_user(request),
-            "answers": form.to_answers(),
-            "partial_items": form.to_partial_items(),
-            "notes": form.cleaned_data["notes"],
-            "progress_review": progress_review,
-            "submission_token": submission_token or form.cleaned_data[SUBMISSION_TOKEN],
-        }
-        try:
-            if "submit" in request.POST:
-                recommendation = services.assessment_submit(**fields)
-            else:
-                draft = services.assessment_draft_save(**fields)
-        except AssessmentAlreadySubmittedError as exc:
-            messages.info(request, str(exc))
-            return redirect("levelofcare:assessment_result", exc.assessment_id)
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-            return redirect(assessment or client)
-        if "submit" in request.POST:
-            messages.success(request, "Assessment submitted.")
-            if review_after_submit:
-                return redirect(recommendation)
-            return redirect(recommendation.assessment)
-        messages.info(request, "Draft saved. You can come back to it at any time.")
-        if progress_review is not None:
-            return redirect("levelofcare:progress_review_start", progress_review.pk)
-        return redirect(draft)
+        return _save(
+            request,
+            form,
+            client=client,
+            assessment=assessment,
+            progress_review=progress_review,
+            review_after_submit=review_after_submit,
+            extra=extra,
+            submission_token=submission_token,
+        )
     if request.method == "POST":
         messages.error(
             request, "Some answers need attention: see the messages next to them."
         )
+    return _form_response(
+        request,
+        form,
+        client=client,
+        assessment=assessment,
+        status=400 if request.method == "POST" else 200,
+        extra=extra,
+    )
+
+
+def _save(
+    request: HttpRequest,
+    form: AssessmentForm,
+    *,
+    client: Client,
+    assessment: Assessment | None,
+    progress_review: ProgressReview | None,
+    review_after_submit: bool,
+    extra: dict[str, Any] | None,
+    submission_token: UUID | None,
+) -> HttpResponse:
+    """Save a valid form: submit it, or keep it as a draft (asking first when a
+    submit leaves questions unanswered)."""
+    submitting = "submit" in request.POST
+    fields: dict[str, Any] = {
+        "assessment": assessment,
+        "client": client,
+        "user": signed_in_user(request),
+        "answers": form.to_answers(),
+        "partial_items": form.to_partial_items(),
+        "notes": form.cleaned_data["notes"],
+        "progress_review": progress_review,
+        "submission_token": submission_token or form.cleaned_data[SUBMISSION_TOKEN],
+    }
+    unanswered = (
+        form.unanswered()
+        if submitting and request.POST.get("confirm_unanswered") != "1"
+        else []
+    )
+    try:
+        if submitting and not unanswered:
+            recommendation = services.assessment_submit(**fields)
+        else:
+            draft = services.assessment_draft_save(**fields)
+    except AssessmentAlreadySubmittedError as exc:
+        messages.info(request, str(exc))
+        return redirect("levelofcare:assessment_result", exc.assessment_id)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect(assessment or client)
+    if submitting and not unanswered:
+        messages.success(request, "Assessment submitted.")
+        if review_after_submit:
+            return redirect(recommendation)
+        return redirect(recommendation.assessment)
+    if unanswered:
+        # Posting again must update this draft, not start another one.
+        action = (
+            reverse("levelofcare:assessment_edit", args=[draft.pk])
+            if assessment is None and progress_review is None
+            else request.get_full_path()
+        )
+        return _form_response(
+            request,
+            form,
+            client=client,
+            assessment=draft,
+            unanswered=unanswered,
+            action=action,
+            extra=extra,
+        )
+    messages.info(request, "Draft saved. You can come back to it at any time.")
+    if progress_review is not None:
+        return redirect("levelofcare:progress_review_start", progress_review.pk)
+    return redirect(draft)
+
+
+def _form_response(
+    request: HttpRequest,
+    form: AssessmentForm,
+    *,
+    client: Client,
+    assessment: Assessment | None,
+    unanswered: list[tuple[str, str]] | None = None,
+    action: str = "",
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The form page; with `unanswered`, the box that asks "Submit anyway?"."""
     context = {
         "item9_positive": form.flag_item_positive(),
         "client": client,
         "assessment": assessment,
         "form": form,
-        "unanswered": form.unanswered() if form.is_bound and form.is_valid() else [],
+        "unanswered": unanswered or [],
+        "form_action": action,
         **(extra or {}),
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "intake/assessment_form.html", context, status=status)
 
 
