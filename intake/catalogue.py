@@ -130,6 +130,10 @@ class Question:
     `reask_on_review`: a progress review (a reassessment pre-filled from the last
     submitted assessment) asks this question afresh instead of carrying the old
     answer forward: safety is never assumed unchanged.
+
+    `no_concern`: for a yes/no question, the answer that raises no concern (no
+    risk, no need). Demo data and the tests' baseline answers take it from here,
+    so a new question needs no line of its own there.
     """
 
     key: str
@@ -148,6 +152,7 @@ class Question:
     max_count: int = 5200
     parent: str = ""  # screener part: the screener's key
     reask_on_review: bool = False
+    no_concern: bool | None = None
     codes: tuple[Code, ...] = field(default=(), compare=False)
 
     @property
@@ -335,8 +340,18 @@ CSSRS: Final = Question(
 )
 
 
-def _yes_no(key: str, section: str, label: str, short: str) -> Question:
-    return Question(key, section, YES_NO, label, short, choices=YES_NO_CHOICES)
+def _yes_no(
+    key: str, section: str, label: str, short: str, *, no_concern: bool
+) -> Question:
+    return Question(
+        key,
+        section,
+        YES_NO,
+        label,
+        short,
+        choices=YES_NO_CHOICES,
+        no_concern=no_concern,
+    )
 
 
 # Every question, in contract order (which is also the form's order). `missing`
@@ -367,45 +382,56 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         "severity",
         "Impaired judgement: acute psychosis, mania or severe disorganisation?",
         "Impaired judgement",
+        no_concern=False,
     ),
     _yes_no(
         "can_care_for_self",
         "home",
         "Can the person care for themselves (eat, wash, take medication)?",
         "Can care for self",
+        no_concern=True,
     ),
     _yes_no(
-        "safe_housing", "home", "Does the person have safe housing?", "Safe housing"
+        "safe_housing",
+        "home",
+        "Does the person have safe housing?",
+        "Safe housing",
+        no_concern=True,
     ),
     _yes_no(
         "support_at_home",
         "home",
         "Is there support at home (family, partner, friends)?",
         "Support at home",
+        no_concern=True,
     ),
     _yes_no(
         "needs_medical_detox",
         "home",
         "Does the person need medical detox?",
         "Needs medical detox",
+        no_concern=False,
     ),
     _yes_no(
         "needs_24h_medical_monitoring",
         "home",
         "Does the person need 24-hour medical monitoring?",
         "Needs 24-hour medical monitoring",
+        no_concern=False,
     ),
     _yes_no(
         "work_or_school_commitment",
         "commitments",
         "Work, school or caregiving commitments?",
         "Work, school or caregiving commitments",
+        no_concern=False,
     ),
     _yes_no(
         "can_attend_3_days_week",
         "commitments",
         "Can the person attend treatment 3 or more days a week?",
         "Can attend 3+ days a week",
+        no_concern=True,
     ),
     Question(
         "discharged_inpatient_days_ago",

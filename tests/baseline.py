@@ -2,10 +2,11 @@
 outpatient. The one place the tests write complete answers out; the others change
 these.
 
-Standard library only (no Django), so the pure rule tests can use it. A question
-added to the catalogue (`intake.catalogue.QUESTIONS`) gets its line here: the
-answer that raises no level (for a yes/no question, the "safe" answer). The
-Hypothesis properties treat that answer as the usual one and the other as a risk.
+Standard library and the pure catalogue only (no Django), so the pure rule tests
+can use it. A yes/no question takes the answer the catalogue declares as raising
+no concern (`Question.no_concern`), so a new one needs no line here; a question
+of another kind gets its line in `_NOT_YES_NO`. The Hypothesis properties treat
+the baseline answer as the usual one and the other as a risk.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
-BASELINE: Final[dict[str, Any]] = {
+from intake import catalogue
+
+# The questions that are not yes/no, answered so that nothing fires.
+_NOT_YES_NO: Final[dict[str, Any]] = {
     "cssrs": {"wish_dead": False, "suicidal_thoughts": False, "behavior_ever": False},
     "harm_to_others": "none",
     "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
     "gad7": [1, 0, 1, 0, 0, 1, 0],
-    "impaired_judgement": False,
-    "can_care_for_self": True,
-    "safe_housing": True,
-    "support_at_home": True,
-    "needs_medical_detox": False,
-    "needs_24h_medical_monitoring": False,
-    "work_or_school_commitment": True,
-    "can_attend_3_days_week": True,
     "discharged_inpatient_days_ago": None,
     "weeks_weekly_therapy_without_improvement": None,
+}
+# Contract order; a yes/no question takes its catalogue answer of no concern.
+BASELINE: Final[dict[str, Any]] = {
+    q.key: q.no_concern if q.kind == catalogue.YES_NO else _NOT_YES_NO[q.key]
+    for q in catalogue.QUESTIONS
 }
 
 

@@ -1,8 +1,10 @@
 """Issue 9, done when: a new yes/no question that can raise the level to IOP needs
-the catalogue, one rule declaration and its baseline answer, and nothing else.
+the catalogue, one rule declaration and tests, and nothing else.
 
-The test copies the project, makes exactly those three edits (the way
-CONTRIBUTING.md describes them), and then, in fresh processes inside the copy,
+The test copies the project, makes exactly those two edits (the way
+CONTRIBUTING.md describes them; the question's answer of no concern is part of
+its catalogue entry, and the tests' baseline and the demo data take it from
+there), and then, in fresh processes inside the copy,
 checks the question end to end (contract, rules, missing-answer label, form,
 answer list, criteria book) and runs the copy's pure rule tests, which draw every
 yes/no question from the catalogue.
@@ -37,6 +39,7 @@ CATALOGUE_ENTRY = """\
         "home",
         "Emergency visit for a mental-health crisis in the past 30 days?",
         "Recent crisis visit",
+        no_concern=False,
     ),
 """
 RULE_DECLARATION = """\
@@ -50,7 +53,6 @@ recent_crisis_visit = _yes_rule(
 
 
 """
-BASELINE_LINE = '    "recent_crisis_visit": False,\n'
 
 CHECK = textwrap.dedent(
     """
@@ -112,6 +114,11 @@ CHECK = textwrap.dedent(
     sections = book_sections(rules.DEFAULT_CRITERIA)
     (row,) = [r for s in sections for r in s.rules if r.code == "RECENT_CRISIS_VISIT"]
     assert (row.level_slug, row.reads) == ("iop", ("Recent crisis visit",)), row
+    # The tests' baseline and the demo data answer it with its answer of no concern.
+    from locatr.management.commands.create_demo_data import _NOTHING_FIRES
+    from tests.baseline import BASELINE
+
+    assert BASELINE[KEY] is False and _NOTHING_FIRES[KEY] is False
     print("new question checked")
     """
 )
@@ -126,7 +133,7 @@ def _insert_before(path: Path, pattern: str, text: str) -> None:
 
 
 def _add_the_question(root: Path) -> None:
-    """The three edits, and only those."""
+    """The two edits, and only those."""
     # (a) The catalogue: just before the work or school question.
     _insert_before(
         root / "intake" / "catalogue.py",
@@ -140,9 +147,6 @@ def _add_the_question(root: Path) -> None:
     start = source.index("\nDEFAULT_RULES")
     end = source.index("\n)", start)
     rules_py.write_text(f"{source[:end]}\n    recent_crisis_visit,{source[end:]}")
-    # (c) The question's baseline answer.
-    baseline = root / "tests" / "baseline.py"
-    _insert_before(baseline, r'^ *"work_or_school_commitment":', BASELINE_LINE)
 
 
 def _run(
@@ -169,7 +173,7 @@ def _run(
 
 
 @pytest.mark.slow
-def test_a_new_yes_no_question_needs_the_catalogue_a_rule_and_a_baseline_answer(
+def test_a_new_yes_no_question_needs_only_the_catalogue_and_a_rule(
     tmp_path: Path,
 ) -> None:
     if KEY in catalogue.ANSWER_KEYS:

@@ -107,7 +107,7 @@ def test_missing_is_not_none_and_has_no_truth_value() -> None:
 
 
 def test_the_baseline_answers_every_question_and_is_outpatient() -> None:
-    assert set(BASELINE) == set(catalogue.ANSWER_KEYS), "add it to tests/baseline.py"
+    assert set(BASELINE) == set(catalogue.ANSWER_KEYS), "answer it in tests/baseline.py"
     rec = evaluate(complete(), DEFAULT_CRITERIA)
     assert (rec.level, codes(rec), rec.missing, rec.notes) == (
         Level.OUTPATIENT,

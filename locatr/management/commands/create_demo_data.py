@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from intake import catalogue
 from intake.models import Assessment, Client
 from intake.services import client_create
 from levelofcare.models import ProgressReview, Recommendation
@@ -36,22 +37,19 @@ DEMO_ACCOUNTS = (
 DEMO_PREFIX: Final = "DEMO-"
 
 # Complete answers under which nothing fires (outpatient); each demo client
-# changes a few of them.
-_NOTHING_FIRES: Final[dict[str, Any]] = {
+# changes a few of them. Yes/no questions take the catalogue's answer of no
+# concern, so a question added to the catalogue is answered here too.
+_NOT_YES_NO: Final[dict[str, Any]] = {
     "cssrs": {"wish_dead": False, "suicidal_thoughts": False, "behavior_ever": False},
     "harm_to_others": "none",
     "phq9": [1, 1, 0, 1, 0, 0, 1, 0, 0],
     "gad7": [1, 0, 1, 0, 0, 1, 0],
-    "impaired_judgement": False,
-    "can_care_for_self": True,
-    "safe_housing": True,
-    "support_at_home": True,
-    "needs_medical_detox": False,
-    "needs_24h_medical_monitoring": False,
-    "work_or_school_commitment": False,
-    "can_attend_3_days_week": True,
     "discharged_inpatient_days_ago": None,
     "weeks_weekly_therapy_without_improvement": None,
+}
+_NOTHING_FIRES: Final[dict[str, Any]] = {
+    q.key: q.no_concern if q.kind == catalogue.YES_NO else _NOT_YES_NO[q.key]
+    for q in catalogue.QUESTIONS
 }
 
 
