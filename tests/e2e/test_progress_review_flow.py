@@ -40,7 +40,9 @@ def test_a_due_progress_review_steps_an_inpatient_client_down_to_iop(
         created_by=coordinator,
     )
     recommendation = submit_assessment(
-        user=coordinator, client=client, answer_dict=answers(harm_to_others="intent")
+        user=coordinator,
+        client=client,
+        answer_dict=answers(harm_to_others="intent", work_or_school_commitment=True),
     )
     assert recommendation.level == "inpatient"
     # Time travel: the intake was submitted an hour before the decision, so the
