@@ -165,6 +165,16 @@ else:
 PASSWORD_RESET_BY_EMAIL = env.bool(
     "PASSWORD_RESET_BY_EMAIL", default="EMAIL_URL" in env
 )
+# Password reset requests are throttled per address and per client IP, counted in
+# Django's cache (locatr.views.password_reset). No CACHES is configured, so this is
+# the default local-memory cache: exact for one process; with N gunicorn workers
+# each counts on its own (at most N times the limits). Configure a shared cache
+# (e.g. Redis) to make the limits exact across processes.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int(
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3
+)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+PASSWORD_RESET_LIMIT_WINDOW_SECONDS = 3600
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="locatr <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
