@@ -27,3 +27,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # Fast hashing: tests create many users; production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The second factor is off unless a test switches it on
+    # (settings.LOCATR_MFA_REQUIRED = True; the middleware reads it per request).
+    settings.LOCATR_MFA_REQUIRED = False

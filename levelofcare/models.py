@@ -424,12 +424,19 @@ class Notification(models.Model):
 
 
 class AuthEvent(models.Model):
-    """Sign-in, sign-out and failed sign-in, for the audit trail."""
+    """Sign-in, sign-out, failed sign-in and second-factor events, for the audit
+    trail. `actor` and `reason` are set when someone acts on another's account
+    (a criteria admin resetting a lost second factor)."""
 
     class Kind(models.TextChoices):
         LOGIN = "login", "Signed in"
         LOGOUT = "logout", "Signed out"
         LOGIN_FAILED = "login_failed", "Failed sign-in"
+        MFA_ENROLLED = "mfa_enrolled", "Set up a second factor"
+        MFA_VERIFIED = "mfa_verified", "Verified the second factor"
+        MFA_FAILED = "mfa_failed", "Failed second-factor code"
+        MFA_CODES = "mfa_codes", "New backup codes"
+        MFA_RESET = "mfa_reset", "Second factor reset"
 
     kind = models.CharField(max_length=15, choices=Kind.choices)
     user = models.ForeignKey(
@@ -442,12 +449,23 @@ class AuthEvent(models.Model):
     username = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who acted, when not the user themselves (a second-factor reset).",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         permissions = [
             ("view_audit", "Can read the whole audit trail"),
             ("view_own_audit", "Can read the audit trail of own clients"),
+            ("reset_second_factor", "Can reset another user's lost second factor"),
         ]
 
     def __str__(self) -> str:

@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "levelofcare.add_criteriaset",
         "levelofcare.change_criteriaset",
         "levelofcare.view_audit",
+        "levelofcare.reset_second_factor",
     ),
 }
 

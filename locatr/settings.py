@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    # Second factor (TOTP + one-time backup codes); see the "MFA" block below.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "locatr",
     "intake",
     "levelofcare",
@@ -60,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor: django-otp marks request.user verified or not; ours sends a
+    # signed-in but unverified user to verify/enrol (LOCATR_MFA_REQUIRED).
+    "django_otp.middleware.OTPMiddleware",
+    "locatr.mfa.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -105,12 +113,17 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password policy (issue 11): at least 12 characters, not a common password, not
+# like the username/name/email, not all digits. create_demo_data runs them too.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
         "UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -152,6 +165,16 @@ else:
 PASSWORD_RESET_BY_EMAIL = env.bool(
     "PASSWORD_RESET_BY_EMAIL", default="EMAIL_URL" in env
 )
+# Password reset requests are throttled per address and per client IP, counted in
+# Django's cache (locatr.views.password_reset). No CACHES is configured, so this is
+# the default local-memory cache: exact for one process; with N gunicorn workers
+# each counts on its own (at most N times the limits). Configure a shared cache
+# (e.g. Redis) to make the limits exact across processes.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int(
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3
+)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+PASSWORD_RESET_LIMIT_WINDOW_SECONDS = 3600
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="locatr <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -181,6 +204,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# --- MFA: a TOTP second factor (django-otp) ---------------------------------------
+# On by default whenever DEBUG is off: then a password alone opens only the verify
+# (or enrolment) page, sign-out and /healthz. The laptop .env that `make run`
+# writes sets LOCATR_MFA_REQUIRED=0. Read per request (locatr.mfa.middleware).
+LOCATR_MFA_REQUIRED = env.bool("LOCATR_MFA_REQUIRED", default=not DEBUG)
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="locatr")
+# Wrong codes are throttled by django-otp: after n failures in a row the device
+# refuses every code for 2**(n-1) * factor seconds. 0 would switch it off.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+MFA_BACKUP_CODES = 10
+# --- end MFA -----------------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

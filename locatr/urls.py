@@ -38,6 +38,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/two-factor/", include("locatr.mfa.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/evaluate", api_views.evaluate_view, name="api_evaluate"),
     path("", include("intake.urls")),

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import (
     HttpRequest,
@@ -18,11 +22,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import Resolver404
+from django.urls import Resolver404, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from kombu.connection import Connection
+
+logger = logging.getLogger(__name__)
 
 
 def _database_state() -> str:
@@ -126,8 +132,47 @@ def password_reset(request: HttpRequest, step: str, **kwargs: Any) -> HttpRespon
         return render(
             request, "registration/password_reset_unavailable.html", status=404
         )
+    if step == "form" and request.method == "POST" and _reset_throttled(request):
+        # The same answer as a sent link, so the throttle tells nobody whether an
+        # address has an account (or was asked for before).
+        return HttpResponseRedirect(reverse("password_reset_done"))
     response: HttpResponseBase = _RESET_VIEWS[step](request, **kwargs)
     return response
+
+
+def _over_limit(key: str, limit: int) -> bool:
+    """Count one request under `key` for the window; True once past `limit`."""
+    window = settings.PASSWORD_RESET_LIMIT_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)  # starts the window; no-op when counting
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return bool(count > limit)
+
+
+def _reset_throttled(request: HttpRequest) -> bool:
+    """At most PASSWORD_RESET_LIMIT_PER_ADDRESS requests per email address and
+    PASSWORD_RESET_LIMIT_PER_IP per client IP in an hour (Django's cache; see
+    settings). Both counters always count, so a flood from one IP spread over many
+    addresses and one address asked from many IPs are both held back."""
+    email = str(request.POST.get("email", "")).strip().lower()
+    address = hashlib.sha256(email.encode()).hexdigest()
+    ip = get_client_ip_address(request) or "unknown"
+    by_address = _over_limit(
+        f"password-reset:address:{address}",
+        settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+    )
+    by_ip = _over_limit(f"password-reset:ip:{ip}", settings.PASSWORD_RESET_LIMIT_PER_IP)
+    if by_address or by_ip:
+        logger.warning(
+            "password reset throttled (%s)",
+            "address and IP"
+            if by_address and by_ip
+            else ("address" if by_address else "IP"),
+        )
+    return by_address or by_ip
 
 
 _RESET_VIEWS: dict[str, Callable[..., HttpResponseBase]] = {

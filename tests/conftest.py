@@ -93,6 +93,15 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the password-reset throttle counts in
+    it, and the local-memory cache lives as long as the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- personas -------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and failed sign-in go to the audit trail (AuthEvent)."""
+"""Sign-in, sign-out, failed sign-in and second-factor events go to the audit trail
+(AuthEvent)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from levelofcare.models import AuthEvent
+from locatr.mfa.signals import second_factor_event
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -52,4 +54,26 @@ def _login_failed(
         kind=AuthEvent.Kind.LOGIN_FAILED,
         username=str(credentials.get("username", ""))[:150],
         ip_address=_ip(request),
+    )
+
+
+@receiver(second_factor_event, dispatch_uid="audit-second-factor")
+def _second_factor(
+    sender: Any,
+    request: HttpRequest | None,
+    user: Any,
+    kind: str,
+    actor: Any = None,
+    reason: str = "",
+    **kwargs: Any,
+) -> None:
+    """Enrolled, verified, failed code, new backup codes, reset (with who and why)."""
+    AuthEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=user.get_username(),
+        ip_address=_ip(request),
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
+        reason=reason,
     )

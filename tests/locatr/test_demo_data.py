@@ -32,9 +32,9 @@ def _snapshot() -> list[tuple[int, str, bool, list[str]]]:
 
 
 def test_create_demo_data_twice_gives_the_same_users() -> None:
-    call_command("create_demo_data", password="demo-pass-1", force=True)
+    call_command("create_demo_data", password="demo-pass-long-1", force=True)
     first = _snapshot()
-    call_command("create_demo_data", password="demo-pass-1", force=True)
+    call_command("create_demo_data", password="demo-pass-long-1", force=True)
     assert _snapshot() == first
     assert [(name, staff, groups) for _, name, staff, groups in first] == [
         ("clinician", False, [CLINICIANS]),
@@ -42,12 +42,12 @@ def test_create_demo_data_twice_gives_the_same_users() -> None:
         ("criteria-admin", True, [CRITERIA_ADMINS]),
     ]
     user = get_user_model().objects.get(username="clinician")
-    assert user.check_password("demo-pass-1")
+    assert user.check_password("demo-pass-long-1")
 
 
 def test_create_demo_data_refuses_without_debug_unless_forced() -> None:
     with pytest.raises(CommandError, match="DEBUG off"):
-        call_command("create_demo_data", password="demo-pass-1")
+        call_command("create_demo_data", password="demo-pass-long-1")
     assert not get_user_model().objects.exists()
 
 
@@ -85,7 +85,7 @@ def _latest(reference: str) -> Recommendation:
 
 
 def test_demo_clients_cover_the_listed_cases() -> None:
-    call_command("create_demo_data", password="demo-pass-1", force=True)
+    call_command("create_demo_data", password="demo-pass-long-1", force=True)
     references = list(Client.objects.values_list("reference", flat=True))
     assert len(references) >= 5
     assert all(r.startswith("DEMO-") for r in references)
@@ -134,10 +134,10 @@ def test_demo_clients_cover_the_listed_cases() -> None:
 
 
 def test_demo_data_twice_changes_nothing() -> None:
-    call_command("create_demo_data", password="demo-pass-1", force=True)
+    call_command("create_demo_data", password="demo-pass-long-1", force=True)
     clients, users = _clients_snapshot(), _snapshot()
     history = Client.history.count(), Assessment.history.count()
-    call_command("create_demo_data", password="demo-pass-1", force=True)
+    call_command("create_demo_data", password="demo-pass-long-1", force=True)
     assert _clients_snapshot() == clients
     assert _snapshot() == users
     assert (Client.history.count(), Assessment.history.count()) == history
@@ -145,7 +145,7 @@ def test_demo_data_twice_changes_nothing() -> None:
 
 def test_demo_data_with_debug_off_exits_2_with_a_clear_message() -> None:
     with pytest.raises(CommandError, match="DEBUG off") as refused:
-        call_command("create_demo_data", password="demo-pass-1")
+        call_command("create_demo_data", password="demo-pass-long-1")
     assert refused.value.returncode == 2
     assert not Client.objects.exists()
     # As `manage.py` run by hand (it refuses before touching the database).

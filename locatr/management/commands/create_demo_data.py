@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -211,6 +212,7 @@ class Command(BaseCommand):
                 "(`make run` writes one to .env).",
                 returncode=2,
             )
+        self._check_password(password)
         users = self._accounts(password)
         for demo in DEMO_CLIENTS:
             created = demo_client_seed(
@@ -224,6 +226,23 @@ class Command(BaseCommand):
                 f"with any of the usernames above and the password: {password}"
             )
         )
+
+    def _check_password(self, password: str) -> None:
+        """The settings' password validators, against each demo account (the
+        similarity check compares the password with the username and names)."""
+        problems: list[str] = []
+        for username, first, last, _, _ in DEMO_ACCOUNTS:
+            account = User(username=username, first_name=first, last_name=last)
+            try:
+                password_validation.validate_password(password, user=account)
+            except ValidationError as error:
+                problems.extend(m for m in error.messages if m not in problems)
+        if problems:
+            raise CommandError(
+                "The demo password does not pass the password policy: "
+                + " ".join(problems),
+                returncode=2,
+            )
 
     def _accounts(self, password: str) -> dict[str, User]:
         user_model = get_user_model()
