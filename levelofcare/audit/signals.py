@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and failed sign-in go to the audit trail (AuthEvent)."""
+"""Sign-in, sign-out and failed sign-in go to the audit trail (AuthEvent), with
+the user's username and full name as they are at that moment."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def _logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
         kind=AuthEvent.Kind.LOGIN,
         user=user,
         username=user.get_username(),
+        full_name=user.get_full_name(),
         ip_address=_ip(request),
     )
 
@@ -37,6 +39,7 @@ def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
         kind=AuthEvent.Kind.LOGOUT,
         user=user,
         username=user.get_username(),
+        full_name=user.get_full_name(),
         ip_address=_ip(request),
     )
 
@@ -51,5 +54,6 @@ def _login_failed(
     AuthEvent.objects.create(
         kind=AuthEvent.Kind.LOGIN_FAILED,
         username=str(credentials.get("username", ""))[:150],
+        full_name="",
         ip_address=_ip(request),
     )
