@@ -28,10 +28,7 @@ BREAK_GLASS_LIST = reverse("levelofcare:break_glass_list")
 @pytest.fixture
 def theirs(clinician: Any) -> Client:
     """A client in `clinician`'s caseload (decided on), not in anyone else's."""
-    decision = DecisionFactory(
-        decided_by=clinician, recommendation__client__reference="MRN-GLASS-1"
-    )
-    return decision.recommendation.client
+    return DecisionFactory(decided_by=clinician).recommendation.client
 
 
 def _audit(http: HttpClient, person: Client) -> Any:
