@@ -11,6 +11,27 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
+class HistorySnapshot(models.Model):
+    """Who made a history row, as they were then: the username and full name at
+    the time of the change, so renaming a user does not rewrite the audit trail.
+
+    Mixed into every historical model (`HistoricalRecords(bases=[...])`) and
+    filled by `intake.signals` when simple-history writes a row. NULL: no user
+    (a command: "system"), or not recorded (a row written around the signal);
+    the audit trail then falls back to the user's current name.
+    """
+
+    history_username = models.CharField(  # noqa: DJ001 - NULL is "not recorded"
+        max_length=150, null=True, blank=True, editable=False
+    )
+    history_full_name = models.CharField(  # noqa: DJ001 - NULL is "not recorded"
+        max_length=300, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Client(models.Model):
     reference = models.CharField(
         "clinic reference / MRN",
@@ -29,7 +50,7 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -97,7 +118,7 @@ class Assessment(models.Model):
         related_name="+",
     )
     void_reason = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -133,6 +154,15 @@ class RecordView(models.Model):
     )
     viewed_at = models.DateTimeField(default=timezone.now, db_index=True)
     view_name = models.CharField(max_length=60)
+    # Who looked, as they were then (the user may be renamed later). NULL: not
+    # recorded (written around `client_record_viewed`): the audit trail falls
+    # back to the user's current name.
+    username = models.CharField(  # noqa: DJ001 - NULL is "not recorded"
+        max_length=150, null=True, blank=True
+    )
+    full_name = models.CharField(  # noqa: DJ001 - NULL is "not recorded"
+        max_length=300, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-viewed_at", "-id"]

@@ -4,6 +4,7 @@ service that calls these in its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -39,7 +40,28 @@ def client_update(*, client: Client, user: User, **fields: Any) -> Client:
 
 def client_record_viewed(*, user: User, client: Client, view_name: str) -> None:
     """Log that a user opened a client's record (who looked at this person)."""
-    RecordView.objects.create(user=user, client=client, view_name=view_name)
+    client_records_viewed(user=user, clients=[client], view_name=view_name)
+
+
+def client_records_viewed(
+    *, user: User, clients: Iterable[Client], view_name: str
+) -> None:
+    """Log that a page showed these clients to a user: one row per client, in one
+    INSERT whatever their number. The rows keep the user's username and full
+    name as they are now (a later rename does not rewrite who looked)."""
+    now = timezone.now()
+    username, full_name = user.get_username(), user.get_full_name()
+    RecordView.objects.bulk_create(
+        RecordView(
+            user=user,
+            client=client,
+            view_name=view_name,
+            viewed_at=now,
+            username=username,
+            full_name=full_name,
+        )
+        for client in clients
+    )
 
 
 def assessment_save_draft(

@@ -5,8 +5,10 @@ ServiceError (locatr.errors)
 │   └── DecisionConflict     someone else decided first (carries the winner)
 ├── CriteriaConflictError    the criteria version edited is no longer active
 ├── VoidError                an assessment that can no longer be voided
-└── ProgressReviewError      a progress review that cannot be scheduled,
-                             completed or reassigned
+├── ProgressReviewError      a progress review that cannot be scheduled,
+│                            completed or reassigned
+└── BreakGlassError          a break-the-glass request without a reason or
+                             for no known client
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from levelofcare.models import Decision
 
 __all__ = [
+    "BreakGlassError",
     "CriteriaConflictError",
     "DecisionConflict",
     "DecisionError",
@@ -50,3 +53,7 @@ class ProgressReviewError(ServiceError):
 
 class VoidError(ServiceError):
     """An assessment that can no longer be voided (a decision was recorded)."""
+
+
+class BreakGlassError(ServiceError):
+    """A break-the-glass request that cannot be logged (no reason, no client)."""

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from intake.models import HistorySnapshot
 from levelofcare import rules
 from levelofcare.rules import INSUFFICIENT_LABEL, Level, Threshold
 
@@ -125,7 +126,7 @@ class CriteriaSet(models.Model):
         related_name="+",
         editable=False,
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     THRESHOLD_FIELDS: Final = tuple(spec.name for spec in rules.THRESHOLDS)
     SETTING_FIELDS: Final = tuple(SETTINGS)
@@ -191,7 +192,7 @@ class Recommendation(models.Model):
         related_name="supersedes",
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["-priority", "created_at", "id"]
@@ -280,7 +281,7 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
     )
     decided_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["-decided_at", "-id"]
@@ -316,7 +317,7 @@ class Placement(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -356,9 +357,13 @@ class ProgressReview(models.Model):
     )
     due_soon_sent_at = models.DateTimeField(null=True, blank=True)
     overdue_sent_at = models.DateTimeField(null=True, blank=True)
+    # Earlier assignees already reminded "due soon", as [{"user": pk, "due_at":
+    # ISO date-time}]: reassigning back to one of them for the same due date does
+    # not remind them again (the current assignee's is `due_soon_sent_at`).
+    due_soon_reminded = models.JSONField(default=list, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistorySnapshot])
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -366,6 +371,35 @@ class ProgressReview(models.Model):
 
     def __str__(self) -> str:
         return f"Progress review {self.pk} due {self.due_at:%Y-%m-%d}"
+
+
+class ProgressReviewReassignment(models.Model):
+    """A progress review given from one clinician to another, by someone: shown on
+    the client's timeline (a reassignment also changes who may read the client's
+    audit trail, so it is never silent)."""
+
+    review = models.ForeignKey(
+        ProgressReview, on_delete=models.PROTECT, related_name="reassignments"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"Progress review {self.review_id} reassigned from {self.from_user_id} "
+            f"to {self.to_user_id}"
+        )
 
 
 class ProgressReviewAssessment(models.Model):
@@ -402,6 +436,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", "Review due soon"
         OVERDUE = "overdue", "Review overdue"
+        REASSIGNED = "reassigned", "Review reassigned"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -446,7 +481,13 @@ class AuthEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # The username typed (failed sign-ins) or the user's, as it was then.
     username = models.CharField(max_length=150, blank=True)
+    # The user's full name as it was then. NULL: not recorded (the audit trail
+    # falls back to the user's current name).
+    full_name = models.CharField(  # noqa: DJ001 - NULL is "not recorded"
+        max_length=300, null=True, blank=True
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -470,3 +511,29 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+class BreakGlassAccess(models.Model):
+    """A clinician opened the audit trail of a client outside their caseload,
+    giving a reason ("break the glass"). Shown on that client's audit trail and
+    listed for criteria admins; it opens the trail for a limited time only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who, as they were then (a later rename does not rewrite it).
+    username = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=300, blank=True)
+    client = models.ForeignKey(
+        "intake.Client", on_delete=models.PROTECT, related_name="break_glass"
+    )
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "break-the-glass access"
+        verbose_name_plural = "break-the-glass accesses"
+
+    def __str__(self) -> str:
+        return f"Break the glass by {self.username} on client {self.client_id}"

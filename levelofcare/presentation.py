@@ -169,11 +169,26 @@ def answer_sections(answers: dict[str, Any]) -> list[tuple[str, list[tuple[str, 
     ]
 
 
+# Record-view names (`RecordView.view_name`) of the pages that list clients or
+# show the assessment form; each page writes one (the list: one per client).
+CLIENT_LIST_VIEW_NAME: Final = "client_list"
+CLIENT_SEARCH_VIEW_NAME: Final = "client_search"
+ASSESSMENT_NEW_VIEW_NAME: Final = "assessment_new"
+ASSESSMENT_FROM_VIEW_NAME: Final = "assessment_new_from"
+ASSESSMENT_EDIT_VIEW_NAME: Final = "assessment_edit"
+PROGRESS_REVIEW_START_VIEW_NAME: Final = "progress_review_start"
+
 # The pages a `RecordView` names (its `view_name`), as the audit log shows them.
 RECORD_VIEW_PAGES: Final = {
     "client_detail": "Client record",
     "assessment_result": "Assessment result",
     REVIEW_VIEW_NAME: "Recommendation review",
+    CLIENT_LIST_VIEW_NAME: "Client list",
+    CLIENT_SEARCH_VIEW_NAME: "Client search results (terms not logged)",
+    ASSESSMENT_NEW_VIEW_NAME: "New assessment form",
+    ASSESSMENT_FROM_VIEW_NAME: "New assessment from earlier answers",
+    ASSESSMENT_EDIT_VIEW_NAME: "Draft assessment",
+    PROGRESS_REVIEW_START_VIEW_NAME: "Progress review form",
 }
 # History rows (`history_type`) and sign-in events (`AuthEvent.kind`) in words.
 AUDIT_ACTIONS: Final = {
@@ -184,6 +199,7 @@ AUDIT_ACTIONS: Final = {
     "login": "signed in",
     "logout": "signed out",
     "login_failed": "failed sign-in",
+    "break_glass": "broke the glass",
 }
 
 

@@ -95,6 +95,8 @@ urlpatterns = [
     ),
     # The audit trail.
     path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/break-glass/", audit.break_glass_list, name="break_glass_list"),
+    path("audit/break-glass/new/", audit.break_glass, name="break_glass"),
     # The criteria book: every rule in plain language, at any version.
     path("criteria/", criteria.criteria_book_view, name="criteria_book"),
 ]

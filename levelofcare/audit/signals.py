@@ -1,5 +1,5 @@
 """Sign-in, sign-out, failed sign-in and second-factor events go to the audit trail
-(AuthEvent)."""
+(AuthEvent), with the user's username and full name as they are at that moment."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
         kind=AuthEvent.Kind.LOGIN,
         user=user,
         username=user.get_username(),
+        full_name=user.get_full_name(),
         ip_address=_ip(request),
     )
 
@@ -39,6 +40,7 @@ def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
         kind=AuthEvent.Kind.LOGOUT,
         user=user,
         username=user.get_username(),
+        full_name=user.get_full_name(),
         ip_address=_ip(request),
     )
 
@@ -53,6 +55,7 @@ def _login_failed(
     AuthEvent.objects.create(
         kind=AuthEvent.Kind.LOGIN_FAILED,
         username=str(credentials.get("username", ""))[:150],
+        full_name="",
         ip_address=_ip(request),
     )
 
@@ -72,6 +75,7 @@ def _second_factor(
         kind=kind,
         user=user,
         username=user.get_username(),
+        full_name=user.get_full_name(),
         ip_address=_ip(request),
         actor=actor,
         actor_username=actor.get_username() if actor is not None else "",

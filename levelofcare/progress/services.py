@@ -10,12 +10,23 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.errors import ProgressReviewError
-from levelofcare.models import Placement, ProgressReview
+from levelofcare.models import (
+    Notification,
+    Placement,
+    ProgressReview,
+    ProgressReviewReassignment,
+)
 from levelofcare.progress.selectors import user_is_clinician
+
+# The previous assignee's notice (no patient-identifying data: the reference only).
+REASSIGNED_TEXT = (
+    "A progress review was reassigned away from you (client ref {reference})"
+)
 
 
 def progress_review_schedule(
@@ -84,25 +95,75 @@ def progress_review_complete(
 
 
 def progress_review_reassign(
-    *, review: ProgressReview, assigned_to: Any
+    *, review: ProgressReview, assigned_to: Any, by: Any, now: datetime | None = None
 ) -> ProgressReview:
-    """Give a scheduled review to another clinician.
+    """Give a scheduled review to another clinician, on the record.
 
-    The new assignee has not been reminded yet, so the "due soon" reminder is
-    re-armed; an overdue escalation already reached every clinician.
+    Holding a scheduled review puts its client in one's caseload (and opens the
+    client's audit trail), so a reassignment is never silent:
+
+    1. Lock the review; it must still be scheduled. Same assignee: nothing to do.
+    2. Record the reassignment (from, to, by, when): the client's timeline shows it.
+    3. Reminders: if the previous assignee was reminded "due soon", remember that
+       (user, due date, when). The new assignee is reminded again only if not yet
+       reminded for this due date: back and forth (A to B to A) never reminds A
+       twice. An overdue escalation already reached every clinician.
+    4. Notify the previous assignee in the app (unless they did it themselves):
+       a link and the client reference only, like the reminders.
     """
+    now = now or timezone.now()
     if not user_is_clinician(assigned_to):
         raise ProgressReviewError(
             "A progress review can only be assigned to a clinician."
         )
     with transaction.atomic():
-        locked = ProgressReview.objects.select_for_update().get(pk=review.pk)
+        locked = (
+            ProgressReview.objects.select_for_update()
+            .select_related("placement__client")
+            .get(pk=review.pk)
+        )
         if locked.status != ProgressReview.Status.SCHEDULED:
             raise ProgressReviewError(
                 f"Progress review {review.pk} is {locked.status}, not scheduled."
             )
-        if locked.assigned_to_id != assigned_to.pk:
-            locked.assigned_to = assigned_to
-            locked.due_soon_sent_at = None
-            locked.save(update_fields=["assigned_to", "due_soon_sent_at"])
+        previous_id = locked.assigned_to_id
+        if previous_id == assigned_to.pk:
+            return locked
+        ProgressReviewReassignment.objects.create(
+            review=locked, from_user_id=previous_id, to_user=assigned_to, by=by, at=now
+        )
+        due = locked.due_at.isoformat()
+        reminded = {
+            (entry["user"], entry["due_at"]): entry["sent_at"]
+            for entry in locked.due_soon_reminded
+        }
+        if locked.due_soon_sent_at is not None:
+            reminded.setdefault((previous_id, due), locked.due_soon_sent_at.isoformat())
+        sent_at = reminded.get((assigned_to.pk, due))
+        locked.due_soon_sent_at = datetime.fromisoformat(sent_at) if sent_at else None
+        locked.due_soon_reminded = [
+            {"user": user_id, "due_at": due_at, "sent_at": at}
+            for (user_id, due_at), at in reminded.items()
+        ]
+        locked.assigned_to = assigned_to
+        locked._history_user = by  # type: ignore[attr-defined]  # simple_history
+        locked.save(
+            update_fields=["assigned_to", "due_soon_sent_at", "due_soon_reminded"]
+        )
+        if previous_id != by.pk:
+            _notify_reassigned(review=locked, user_id=previous_id, now=now)
     return locked
+
+
+def _notify_reassigned(*, review: ProgressReview, user_id: int, now: datetime) -> None:
+    """The previous assignee's in-app notice: no names, no dates of birth."""
+    reference = review.placement.client.reference
+    due_path = reverse("levelofcare:progress_reviews_due")
+    Notification.objects.create(
+        user_id=user_id,
+        kind=Notification.Kind.REASSIGNED,
+        review=review,
+        text=REASSIGNED_TEXT.format(reference=reference),
+        url=f"{due_path}?review={review.pk}#review-{review.pk}",
+        created_at=now,
+    )

@@ -17,6 +17,7 @@ from intake.models import Client
 from intake.selectors import assessment_latest_submitted
 from levelofcare.errors import ServiceError
 from levelofcare.models import ProgressReview
+from levelofcare.presentation import PROGRESS_REVIEW_START_VIEW_NAME
 from levelofcare.progress import selectors
 from levelofcare.progress.forms import ReassignForm
 from levelofcare.progress.services import progress_review_reassign
@@ -25,7 +26,7 @@ from levelofcare.recommendations.views.assessments import (
     CarriedForward,
     assessment_form_page,
 )
-from locatr.http import safe_next
+from locatr.http import safe_next, signed_in_user
 
 PAGE_SIZE = 25
 VIEW = "levelofcare.view_progressreview"
@@ -77,7 +78,9 @@ def progress_review_reassign_view(request: HttpRequest, pk: int) -> HttpResponse
         return redirect(safe_next(request, request.POST.get("next", ""), fallback))
     user = form.cleaned_data["assigned_to"]
     try:
-        progress_review_reassign(review=review, assigned_to=user)
+        progress_review_reassign(
+            review=review, assigned_to=user, by=signed_in_user(request)
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
@@ -138,4 +141,5 @@ def progress_review_start(request: HttpRequest, pk: int) -> HttpResponse:
         review_after_submit=True,
         carried_forward=carried,
         extra={"progress_review": review},
+        view_name=PROGRESS_REVIEW_START_VIEW_NAME,
     )

@@ -21,6 +21,7 @@ from levelofcare.models import (
     Placement,
     ProgressReview,
     ProgressReviewAssessment,
+    ProgressReviewReassignment,
     Recommendation,
 )
 
@@ -295,13 +296,16 @@ def client_at_a_glance(*, client: Client, now: datetime | None = None) -> AtAGla
 @dataclass(frozen=True)
 class TimelineEvent:
     at: datetime
-    kind: str  # "assessment", "draft", "decision", "placement_start", "placement_end"
+    # "assessment", "draft", "decision", "placement_start", "placement_end",
+    # "reassigned" (a progress review given to another clinician)
+    kind: str
     obj: Any
 
 
 def client_timeline(*, client: Client) -> list[TimelineEvent]:
-    """Assessments (with their recommendation), decisions and placements, in time
-    order, newest first. A fixed number of queries whatever the history length."""
+    """Assessments (with their recommendation), decisions, placements and
+    progress review reassignments, in time order, newest first. A fixed number
+    of queries whatever the history length."""
     events: list[TimelineEvent] = []
     assessments = (
         Assessment.objects.filter(client=client)
@@ -329,12 +333,17 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
         events.append(TimelineEvent(p.started_at, "placement_start", p))
         if p.ended_at:
             events.append(TimelineEvent(p.ended_at, "placement_end", p))
+    reassignments = ProgressReviewReassignment.objects.filter(
+        review__placement__client=client
+    ).select_related("from_user", "to_user", "by")
+    events.extend(TimelineEvent(r.at, "reassigned", r) for r in reassignments)
     order = {
         "placement_end": 0,
         "assessment": 1,
         "draft": 1,
         "decision": 2,
         "placement_start": 3,
+        "reassigned": 4,
     }
     events.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     return events

@@ -123,10 +123,13 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
             "audit log": reverse("levelofcare:audit_log")
             + f"?client={s.placed_reference}",
             "403 page": reverse("levelofcare:audit_log"),  # no client chosen
+            "break the glass": reverse("levelofcare:break_glass")
+            + f"?client={s.placed_reference}",
         }
     return {
         **common,
         "audit log": reverse("levelofcare:audit_log"),
+        "break-the-glass list": reverse("levelofcare:break_glass_list"),
         "criteria admin list": reverse("admin:levelofcare_criteriaset_changelist"),
         "criteria admin change": reverse(
             "admin:levelofcare_criteriaset_change", args=[s.criteria_set]

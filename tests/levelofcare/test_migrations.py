@@ -161,3 +161,61 @@ def test_migrating_back_to_main_puts_the_link_back() -> None:
 
     assert reassessment.progress_review_id == made["review"]
     assert url.startswith("/reviews/due/?review=")
+
+
+BEFORE_SNAPSHOTS = [
+    ("intake", "0005_assessment_submission_token_void"),
+    ("levelofcare", "0009_decision_kind_decided_without_recommendation"),
+]
+
+
+def test_the_actor_snapshots_are_backfilled_from_each_user_as_they_are_now() -> None:
+    """Rows from before the snapshots get the user's current name (the names they
+    had then were never stored); rows of no one stay NULL ("system")."""
+    latest = _latest()
+    old_apps = _migrate(BEFORE_SNAPSHOTS)
+    try:
+        User = old_apps.get_model("auth", "User")
+        user = User.objects.create(username="kim", first_name="Kim", last_name="Lee")
+        client = old_apps.get_model("intake", "Client").objects.create(
+            reference="SNAP-1",
+            given_name="Ada",
+            family_name="Lovelace",
+            date_of_birth=dt.date(1990, 1, 1),
+            created_by=user,
+        )
+        old_apps.get_model("intake", "RecordView").objects.create(
+            user=user, client=client, view_name="client_detail"
+        )
+        AuthEvent = old_apps.get_model("levelofcare", "AuthEvent")
+        AuthEvent.objects.create(kind="login", user=user, username="kim")
+        AuthEvent.objects.create(kind="login_failed", username="nobody")
+        History = old_apps.get_model("intake", "HistoricalClient")
+        for history_user in (user, None):
+            History.objects.create(
+                id=client.pk,
+                reference="SNAP-1",
+                given_name="Ada",
+                family_name="Lovelace",
+                date_of_birth=dt.date(1990, 1, 1),
+                created_by=user,
+                created_at=AT,
+                last_activity_at=AT,
+                history_date=AT,
+                history_type="~",
+                history_user=history_user,
+            )
+    finally:
+        new_apps = _migrate(latest)
+
+    view = new_apps.get_model("intake", "RecordView").objects.get()
+    assert (view.username, view.full_name) == ("kim", "Kim Lee")
+    events = new_apps.get_model("levelofcare", "AuthEvent").objects.order_by("pk")
+    assert [e.full_name for e in events] == ["Kim Lee", ""]
+    rows = new_apps.get_model("intake", "HistoricalClient").objects.order_by(
+        "history_id"
+    )
+    assert [(r.history_username, r.history_full_name) for r in rows] == [
+        ("kim", "Kim Lee"),
+        (None, None),
+    ]

@@ -153,7 +153,7 @@ def test_a_review_can_be_reassigned_to_another_clinician(
         assigned_to=clinician, due_soon_sent_at=timezone.now()
     )
 
-    progress_review_reassign(review=review, assigned_to=other_clinician)
+    progress_review_reassign(review=review, assigned_to=other_clinician, by=clinician)
 
     review.refresh_from_db()
     assert review.assigned_to == other_clinician
@@ -169,7 +169,7 @@ def test_a_review_cannot_be_assigned_to_a_non_clinician(
     user = request.getfixturevalue(persona)
 
     with pytest.raises(ProgressReviewError, match="clinician"):
-        progress_review_reassign(review=review, assigned_to=user)
+        progress_review_reassign(review=review, assigned_to=user, by=clinician)
 
     review.refresh_from_db()
     assert review.assigned_to == clinician
@@ -183,4 +183,6 @@ def test_an_inactive_clinician_cannot_be_assigned(
     other_clinician.save()
 
     with pytest.raises(ProgressReviewError, match="clinician"):
-        progress_review_reassign(review=review, assigned_to=other_clinician)
+        progress_review_reassign(
+            review=review, assigned_to=other_clinician, by=clinician
+        )

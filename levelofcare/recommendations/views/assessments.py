@@ -23,7 +23,13 @@ from intake.selectors import assessment_of_form
 from intake.services import client_record_viewed
 from levelofcare.errors import ServiceError
 from levelofcare.models import ProgressReview
-from levelofcare.presentation import missing_links, reason_rows
+from levelofcare.presentation import (
+    ASSESSMENT_EDIT_VIEW_NAME,
+    ASSESSMENT_FROM_VIEW_NAME,
+    ASSESSMENT_NEW_VIEW_NAME,
+    missing_links,
+    reason_rows,
+)
 from levelofcare.recommendations import selectors, services
 from locatr.http import signed_in_user
 
@@ -48,6 +54,7 @@ def assessment_form_page(
     carried_forward: CarriedForward | None = None,
     extra: dict[str, Any] | None = None,
     submission_token: UUID | None = None,
+    view_name: str,
 ) -> HttpResponse:
     """GET shows the form; POST saves a draft or submits. Nothing typed is lost:
     an invalid form re-renders with every answer as it was.
@@ -63,6 +70,9 @@ def assessment_form_page(
     After a submit: the result page, or (`review_after_submit`) the clinician's
     review of the new recommendation. After a draft: back to the same form (for
     a progress review, its start page).
+
+    Every time the form page is shown (it names the client, and often holds
+    answers) it writes a record-view row named `view_name`.
     """
     if assessment is None:
         initial = {**initial, SUBMISSION_TOKEN: submission_token or uuid4()}
@@ -79,6 +89,7 @@ def assessment_form_page(
             review_after_submit=review_after_submit,
             extra=extra,
             submission_token=submission_token,
+            view_name=view_name,
         )
     if request.method == "POST":
         messages.error(
@@ -91,6 +102,7 @@ def assessment_form_page(
         assessment=assessment,
         status=400 if request.method == "POST" else 200,
         extra=extra,
+        view_name=view_name,
     )
 
 
@@ -104,6 +116,7 @@ def _save(
     review_after_submit: bool,
     extra: dict[str, Any] | None,
     submission_token: UUID | None,
+    view_name: str,
 ) -> HttpResponse:
     """Save a valid form: submit it, or keep it as a draft (asking first when a
     submit leaves questions unanswered)."""
@@ -154,6 +167,7 @@ def _save(
             unanswered=unanswered,
             action=action,
             extra=extra,
+            view_name=view_name,
         )
     messages.info(request, "Draft saved. You can come back to it at any time.")
     if progress_review is not None:
@@ -171,8 +185,13 @@ def _form_response(
     action: str = "",
     status: int = 200,
     extra: dict[str, Any] | None = None,
+    view_name: str,
 ) -> HttpResponse:
-    """The form page; with `unanswered`, the box that asks "Submit anyway?"."""
+    """The form page; with `unanswered`, the box that asks "Submit anyway?".
+    Logs that the user was shown the client (`view_name`)."""
+    client_record_viewed(
+        user=signed_in_user(request), client=client, view_name=view_name
+    )
     context = {
         "item9_positive": form.flag_item_positive(),
         "client": client,
@@ -230,6 +249,8 @@ def _assessment_new(
         assessment=None,
         initial=initial,
         submission_token=token,
+        # Earlier answers on the form: a record view of its own kind.
+        view_name=ASSESSMENT_FROM_VIEW_NAME if initial else ASSESSMENT_NEW_VIEW_NAME,
     )
 
 
@@ -254,6 +275,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         assessment=assessment,
         initial=initial,
         progress_review=selectors.assessment_progress_review(assessment=assessment),
+        view_name=ASSESSMENT_EDIT_VIEW_NAME,
     )
 
 

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from intake.models import Client
-from intake.services import client_record_viewed
+from intake.services import client_record_viewed, client_records_viewed
+from levelofcare.presentation import CLIENT_LIST_VIEW_NAME, CLIENT_SEARCH_VIEW_NAME
 from levelofcare.recommendations import selectors
 from locatr.http import signed_in_user
 
@@ -53,6 +54,13 @@ def client_list(request: HttpRequest) -> HttpResponse:
         query = searches[search_id]
     page = Paginator(selectors.client_search(query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
+    )
+    # Every client shown is a record view; a search's rows are named as such
+    # (its terms stay in the session, never in the audit trail).
+    client_records_viewed(
+        user=signed_in_user(request),
+        clients=list(page),
+        view_name=CLIENT_SEARCH_VIEW_NAME if search_id else CLIENT_LIST_VIEW_NAME,
     )
     return render(
         request,
