@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from levelofcare.audit.selectors import (
     audit_client_is_own,
     audit_events,
     audit_rows,
 )
+from locatr.params import bad_request, date_param, text_param
 
 
 def _audit_scope(request: HttpRequest, reference: str) -> None:
@@ -37,16 +37,27 @@ def _audit_scope(request: HttpRequest, reference: str) -> None:
 
 
 def _day(value: str) -> datetime | None:
-    day = parse_date(value) if value else None
+    day = date_param(value)
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
+BAD_FILTER = (
+    "Filter the audit trail by client reference and username (no control "
+    "characters), and by real dates written YYYY-MM-DD (1900-01-01 to 9998-12-31)."
+)
+
+
 def audit_log(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("client", "").strip().upper()
-    username = request.GET.get("user", "").strip()
+    reference = text_param(request.GET.get("client"))
+    username = text_param(request.GET.get("user"))
     since_raw, until_raw = request.GET.get("from", ""), request.GET.get("to", "")
+    if reference is None or username is None:
+        return bad_request(BAD_FILTER)
+    reference = reference.upper()
     _audit_scope(request, reference)
     since, until = _day(since_raw), _day(until_raw)
+    if (since_raw and since is None) or (until_raw and until is None):
+        return bad_request(BAD_FILTER)
     if until:
         until = until + timedelta(days=1)
     events = audit_events(
