@@ -241,3 +241,23 @@ def test_evaluate_from_stdin_exits_2_for_json_python_cannot_read(
     assert says in captured.err
     assert "Traceback" not in captured.err
     assert captured.out == ""
+
+
+# --- found by tests/test_fuzz.py ----------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["²", "next", "/ok\x00", "//evil.example/"])
+def test_a_reassign_next_that_is_not_a_site_path_falls_back(
+    client, clinician, target
+) -> None:
+    """`redirect("²")` tried "²" as a URL name: NoReverseMatch, a 500."""
+    client.force_login(clinician)
+    review = ProgressReviewFactory(assigned_to=clinician)
+
+    response = client.post(
+        reverse("levelofcare:progress_review_reassign", args=[review.pk]),
+        {"assigned_to": clinician.pk, "next": target},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("levelofcare:progress_reviews_due")
