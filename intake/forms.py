@@ -23,7 +23,7 @@ from django.utils.html import escape, format_html
 from intake import catalogue
 from intake.answers import MISSING, AnswersError, answers_from_dict
 from intake.catalogue import QUESTIONS
-from intake.models import Client
+from intake.models import Client, reference_validator
 
 YES_NO = list(catalogue.YES_NO_CHOICES)
 SUBMISSION_TOKEN: Final = "submission_token"  # noqa: S105 - a field name
@@ -64,6 +64,7 @@ class ClientForm(forms.ModelForm):  # type: ignore[type-arg]  # no [Client] at r
         reference: str = self.cleaned_data["reference"].strip().upper()
         if not reference:
             raise ValidationError("Enter the clinic reference.")
+        reference_validator(reference)
         return reference
 
     def clean_date_of_birth(self) -> date:

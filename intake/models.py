@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+# A reference goes into reminder emails (subject and body) and URLs: ASCII
+# letters, digits and "-" only. `\Z`, not `$`: `$` also matches before a final
+# line break, which is exactly what once broke a batch of reminder emails.
+REFERENCE_RULE: Final = "Use letters, digits and - only (no spaces or other signs)."
+reference_validator: Final = RegexValidator(
+    r"\A[A-Za-z0-9-]+\Z", REFERENCE_RULE, code="invalid_reference"
+)
 
 
 class HistorySnapshot(models.Model):
@@ -37,6 +46,7 @@ class Client(models.Model):
         "clinic reference / MRN",
         max_length=40,
         unique=True,
+        validators=[reference_validator],
         help_text="The clinic's own reference. Used in reminders instead of the name.",
     )
     given_name = models.CharField(max_length=100)

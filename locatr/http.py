@@ -22,8 +22,16 @@ def signed_in_user(request: HttpRequest) -> User:
 
 
 def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
-    """`target` if it stays on this site (no open redirect), else `fallback`."""
+    """`target` if it is a path on this site, else `fallback`.
+
+    No open redirect (another host, `//host`), and only a path from the root: a
+    bare word such as `²` would reach `redirect()`, which tries it as a URL name
+    (NoReverseMatch, a 500). No control characters either (a header cannot hold
+    them).
+    """
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if target and allowed else fallback
+    from_root = target.startswith("/") and not target.startswith("//")
+    printable = target.isprintable()
+    return target if allowed and from_root and printable else fallback

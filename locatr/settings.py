@@ -219,6 +219,13 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 MFA_BACKUP_CODES = 10
 # --- end MFA -----------------------------------------------------------------------
 
+# Input limits: a request body above them is refused (400 for forms, 413 JSON for
+# the API) before it is parsed. 2 MiB holds the API's 1,000 answer sets even
+# pretty-printed (about 1.1 MB); forms stay far below it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -10,8 +10,9 @@ which answers JSON for the API and Django's usual page everywhere else.
 
 from __future__ import annotations
 
-import json
+from typing import Final
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,8 +23,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from levelofcare import rules
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.recommendations.selectors import contract_evaluate
+from locatr.params import BadJSON, json_parse
 
 API_PREFIX = "/api/"
+# Answer sets per request: enough for any clinic's batch, small enough that one
+# request cannot hold a worker for seconds (800,000 took 12 s and 1.25 GB).
+MAX_ANSWER_SETS: Final = 1000
 
 
 def _errors(status: int, message: str, **headers: str) -> JsonResponse:
@@ -53,20 +58,44 @@ def evaluate_view(request: HttpRequest) -> HttpResponse:
         return _errors(401, "Sign in to use the API (session authentication).")
     if request.method != "POST":
         return _errors(405, "Use POST with an answers JSON body.", Allow="POST")
+    if _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return _too_large()
     try:
         body = request.body  # before the CSRF check, which may parse a form body
     except RequestDataTooBig:
-        return _errors(413, "Request body too large; send fewer answers at once.")
+        return _too_large()
     response: HttpResponse = _evaluate(request, body)
     return response
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django's own body reading refuses it
+
+
+def _too_large() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _errors(
+        413,
+        f"Request body too large (the limit is {limit:,} bytes); send at most "
+        f"{MAX_ANSWER_SETS:,} answer sets at once.",
+    )
 
 
 @csrf_protect
 def _evaluate(request: HttpRequest, body: bytes) -> JsonResponse:
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _errors(400, f"Invalid JSON: {exc}")
+        payload = json_parse(body)
+    except BadJSON as exc:
+        return _errors(400, f"Invalid JSON: {exc}.")
+    if isinstance(payload, list) and len(payload) > MAX_ANSWER_SETS:
+        return _errors(
+            413,
+            f"Too many answer sets: {len(payload):,} in one request; send at most "
+            f"{MAX_ANSWER_SETS:,} at once.",
+        )
     try:
         result = contract_evaluate(payload=payload, criteria_set=criteria_active())
     except rules.AnswersError as exc:

@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
 
 from levelofcare.audit.forms import BreakGlassForm
@@ -31,6 +30,7 @@ from levelofcare.audit.services import break_glass_open
 from levelofcare.errors import ServiceError
 from levelofcare.models import BreakGlassAccess
 from locatr.http import signed_in_user
+from locatr.params import bad_request, date_param, text_param
 
 # The session's break-the-glass accesses, {client reference: access pk}: an
 # access opens the trail in the session that gave the reason only.
@@ -72,18 +72,29 @@ def _audit_scope(
 
 
 def _day(value: str) -> datetime | None:
-    day = parse_date(value) if value else None
+    day = date_param(value)
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
+BAD_FILTER = (
+    "Filter the audit trail by client reference and username (no control "
+    "characters), and by real dates written YYYY-MM-DD (1900-01-01 to 9998-12-31)."
+)
+
+
 def audit_log(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("client", "").strip().upper()
-    username = request.GET.get("user", "").strip()
+    reference = text_param(request.GET.get("client"))
+    username = text_param(request.GET.get("user"))
     since_raw, until_raw = request.GET.get("from", ""), request.GET.get("to", "")
+    if reference is None or username is None:
+        return bad_request(BAD_FILTER)
+    reference = reference.upper()
     refused, access = _audit_scope(request, reference)
     if refused is not None:
         return refused
     since, until = _day(since_raw), _day(until_raw)
+    if (since_raw and since is None) or (until_raw and until is None):
+        return bad_request(BAD_FILTER)
     if until:
         until = until + timedelta(days=1)
     events = audit_events(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from levelofcare.criteria.book import BAD_VERSION, criteria_book
 from levelofcare.models import CriteriaSet
+from locatr.params import bad_request, int_param
 from locatr.roles import user_roles
+
+VERSION_MAX = 2**31 - 1  # CriteriaSet.version is a PositiveIntegerField
 
 
 def criteria_book_view(request: HttpRequest) -> HttpResponse:
@@ -18,9 +21,9 @@ def criteria_book_view(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("version")
     version = None
     if raw is not None:
-        if not (raw.isascii() and raw.isdigit()):
-            return HttpResponseBadRequest(BAD_VERSION, content_type="text/plain")
-        version = int(raw)
+        version = int_param(raw, low=0, high=VERSION_MAX)
+        if version is None:
+            return bad_request(BAD_VERSION)
     try:
         book = criteria_book(version=version)
     except CriteriaSet.DoesNotExist:

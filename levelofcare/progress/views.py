@@ -27,6 +27,7 @@ from levelofcare.recommendations.views.assessments import (
     assessment_form_page,
 )
 from locatr.http import safe_next, signed_in_user
+from locatr.params import bad_request, pk_param
 
 PAGE_SIZE = 25
 VIEW = "levelofcare.view_progressreview"
@@ -38,12 +39,15 @@ CHANGE = "levelofcare.change_progressreview"
 def progress_reviews_due(request: HttpRequest) -> HttpResponse:
     """Scheduled reviews due within the lead time or past due, soonest first."""
     review_pk = request.GET.get("review", "")
+    review_id = pk_param(review_pk)
+    if review_pk and review_id is None:
+        return bad_request("“review” must be the number of a progress review.")
     who = "all" if request.GET.get("who") == "all" or review_pk else "mine"
     due = selectors.progress_reviews_due(
         user=request.user,
         everyone=who == "all",
         # A reminder's link: that one review, whoever it is assigned to.
-        review_pk=int(review_pk) if review_pk.isdigit() else None,
+        review_pk=review_id,
     )
     page = Paginator(due.reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     for review in page:
@@ -54,7 +58,7 @@ def progress_reviews_due(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "who": who,
-            "single_review": review_pk.isdigit(),
+            "single_review": review_id is not None,
             "clinicians": list(selectors.clinicians_active()),
             "can_reassign": request.user.has_perm(CHANGE),
             "lead_hours": due.lead_hours,

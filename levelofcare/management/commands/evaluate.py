@@ -17,6 +17,7 @@ from levelofcare.criteria.selectors import (
 )
 from levelofcare.models import CriteriaSet
 from levelofcare.recommendations.selectors import contract_evaluate
+from locatr.params import BadJSON, json_parse
 
 INVALID = 2
 
@@ -70,13 +71,11 @@ def _load(name: str) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {source}: {exc}", returncode=INVALID) from exc
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json_parse(text)
+    except BadJSON as exc:
         raise CommandError(
-            f"invalid JSON in {source}: {exc.msg} at line {exc.lineno} "
-            f"column {exc.colno}",
-            returncode=INVALID,
-        ) from exc
+            f"invalid JSON in {source}: {exc}", returncode=INVALID
+        ) from None
 
 
 def answers_error_text(exc: rules.AnswersError, *, is_list: bool) -> str:

@@ -32,6 +32,7 @@ from levelofcare.presentation import (
 )
 from levelofcare.recommendations import selectors, services
 from locatr.http import signed_in_user
+from locatr.params import bad_request, pk_param
 
 
 @dataclass(frozen=True)
@@ -237,11 +238,14 @@ def _assessment_new(
 ) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     initial: dict[str, Any] = {}
-    source_id = request.GET.get("from")
-    if source_id and source_id.isdigit():
+    source_raw = request.GET.get("from", "")
+    source_id = pk_param(source_raw)
+    if source_raw and source_id is None:
+        return bad_request("“from” must be the number of an earlier assessment.")
+    if source_id is not None:
         # Start from an earlier assessment's answers (e.g. to fill in what was
         # missing); nothing is saved until the user saves.
-        source = get_object_or_404(Assessment, pk=int(source_id), client=client)
+        source = get_object_or_404(Assessment, pk=source_id, client=client)
         initial = AssessmentForm.initial_from(source.answers, source.partial_items)
     return assessment_form_page(
         request,

@@ -20,6 +20,7 @@ from intake.services import client_record_viewed, client_records_viewed
 from levelofcare.presentation import CLIENT_LIST_VIEW_NAME, CLIENT_SEARCH_VIEW_NAME
 from levelofcare.recommendations import selectors
 from locatr.http import signed_in_user
+from locatr.params import text_param
 
 VIEW_CLIENTS = "intake.view_client"
 PAGE_SIZE: Final = 25
@@ -70,7 +71,13 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 def _search_remember(request: HttpRequest) -> HttpResponse:
-    query = request.POST.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = text_param(
+        request.POST.get("q", "").strip()[:MAX_QUERY_LENGTH],
+        max_length=MAX_QUERY_LENGTH,
+    )
+    if query is None:
+        messages.error(request, "Search terms cannot contain a NUL character.")
+        return redirect("levelofcare:client_list")
     if not query:
         return redirect("levelofcare:client_list")
     search_id = secrets.token_urlsafe(9)

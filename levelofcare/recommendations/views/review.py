@@ -27,8 +27,15 @@ from levelofcare.presentation import (
 from levelofcare.recommendations import selectors, services
 from levelofcare.recommendations.forms import DecisionForm
 from locatr.http import signed_in_user
+from locatr.params import int_param
 
 DECIDE = "levelofcare.add_decision"
+# Ten years: any real wait; more would overflow the date arithmetic.
+WAITED_MAX_HOURS = 10 * 366 * 24
+WAITED_IGNORED = (
+    "“Waiting longer than” takes a whole number of hours (0 to "
+    f"{WAITED_MAX_HOURS:,}): that filter was ignored."
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if level not in {"", "none", *LEVEL_RANK}:
         level = ""
     hours_raw = request.GET.get("waited", "").strip()
-    waited = int(hours_raw) if hours_raw.isdigit() else None
+    waited = int_param(hours_raw, low=0, high=WAITED_MAX_HOURS)
+    if hours_raw and waited is None:
+        # A filter, not a record: ignored (with a word) rather than a 400 page.
+        messages.warning(request, WAITED_IGNORED)
+        hours_raw = ""
     waiting = selectors.recommendations_waiting(level=level, waited_hours=waited)
     page = Paginator(waiting, 25).get_page(request.GET.get("page"))
     rows = [QueueRow(rec, missing_links(rec.missing)) for rec in page.object_list]
