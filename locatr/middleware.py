@@ -17,6 +17,11 @@ from django.urls import reverse
 SIGNED_IN_AT = "locatr_signed_in_at"
 LAST_REQUEST_AT = "locatr_last_request_at"
 
+# The idle clock moves in steps of this many seconds: a session is written at most
+# once per step, not on every request (a page with its assets and clicks in a row
+# would otherwise write the session row several times a second).
+ACTIVITY_RESOLUTION_SECONDS = 10
+
 Handler = Callable[[HttpRequest], HttpResponseBase]
 
 
@@ -46,7 +51,8 @@ class SessionTimeoutMiddleware:
     """Signs a user out after `SESSION_IDLE_MINUTES` without a request, and
     `SESSION_ABSOLUTE_SECONDS` (8 hours) after signing in, whatever the activity.
 
-    Every request of a signed-in user restarts the idle clock, except a GET of the
+    Every request of a signed-in user restarts the idle clock (to within
+    `ACTIVITY_RESOLUTION_SECONDS`), except a GET of the
     session status endpoint (the page's timeout warning asks it how long is left;
     asking must not count as activity, or an open tab would keep the session alive
     for ever). A page request that comes too late is sent to the sign-in page with
@@ -77,8 +83,10 @@ class SessionTimeoutMiddleware:
                 f"You were signed out after {_minutes(idle_seconds())} "
                 "without activity. Sign in again to continue.",
             )
-        status_url = reverse("session_status")
-        if not (request.method == "GET" and request.path == status_url):
+        on_status = request.path == reverse("session_status")
+        stay_signed_in = on_status and request.method == "POST"
+        active = not on_status and now - last >= ACTIVITY_RESOLUTION_SECONDS
+        if stay_signed_in or active:
             session[LAST_REQUEST_AT] = now
         return self.get_response(request)
 
