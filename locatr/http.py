@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -35,3 +38,34 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     from_root = target.startswith("/") and not target.startswith("//")
     printable = target.isprintable()
     return target if allowed and from_root and printable else fallback
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the browser that made the request.
+
+    With `TRUSTED_PROXY_COUNT` = 0 (the default) that is `REMOTE_ADDR` and any
+    `X-Forwarded-For` header is ignored: a client can write whatever it likes there.
+    Behind N trusted proxies, each appends the address it received the request
+    from, so the client is the N-th address from the right; anything to its left
+    came from the client and is not trusted. A header with fewer entries than
+    proxies, or an entry that is not an IP address, falls back to `REMOTE_ADDR`.
+
+    django-axes (`AXES_CLIENT_IP_CALLABLE`) and the sign-in audit rows both use
+    this, so throttling and the audit trail always agree on who asked.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count: int = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "locatr",
     "intake",
     "levelofcare",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +72,10 @@ MIDDLEWARE = [
     "locatr.mfa.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions (issue 11): idle timeout and absolute lifetime; no-store and
+    # Permissions-Policy headers. After authentication and messages.
+    "locatr.middleware.SessionTimeoutMiddleware",
+    "locatr.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must be last: it turns lockouts raised by the backend into responses.
@@ -193,11 +199,49 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
+# --- Sessions -----------------------------------------------------------------------
+# Signed out after SESSION_IDLE_MINUTES without a request and 8 hours after signing
+# in whatever the activity (locatr.middleware.SessionTimeoutMiddleware); the page
+# warns SESSION_IDLE_WARNING_SECONDS before the idle timeout (static/js/session.js).
+# The cookie ends with the browser; the stored session expires with the lifetime.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=60)
+SESSION_ABSOLUTE_SECONDS = 8 * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Security headers / CSP ---------------------------------------------------------
+# No inline scripts or styles anywhere (data for scripts comes in json_script blocks
+# or data- attributes). Browsers report violations to /csp-report/ (logged).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": "/csp-report/",
+    },
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# --- Behind a proxy -------------------------------------------------------------------
+# How many reverse proxies that append to X-Forwarded-For sit in front of the app.
+# 0 (default): the client is REMOTE_ADDR and X-Forwarded-For is ignored (it can be
+# forged). locatr.http.client_ip resolves it for axes and the sign-in audit alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
+# The IP comes from locatr.http.client_ip (TRUSTED_PROXY_COUNT above), the same
+# helper the sign-in audit rows use; django-ipware is not installed, so axes'
+# AXES_IPWARE_* settings would be ignored.
+AXES_CLIENT_IP_CALLABLE = "locatr.http.client_ip"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -267,7 +311,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "locatr.csp": {"level": "WARNING"}},
 }
 
 # Audit history: admins may read it but never "revert" a record from it.

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("session/", views.session_status, name="session_status"),
+    path("csp-report/", views.csp_report, name="csp_report"),
     # Password reset by email only when email is set up (PASSWORD_RESET_BY_EMAIL);
     # these come before Django's own auth URLs, which they replace.
     path(

@@ -29,6 +29,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intake.models import Assessment, Client
 from levelofcare.criteria.selectors import criteria_active
@@ -63,6 +65,18 @@ TABLE: dict[str, Row] = {
         "N N N N N", "N N N N N", "/accounts/reset/MQ/set-password/"
     ),
     "password_reset_complete": Row("N N N N N", "N N N N N"),
+    # Sessions: how long is left (GET) and "Stay signed in" (POST, CSRF).
+    "session_status": Row("U O O O O", "U O O O O"),
+    # Browsers send CSP violation reports without credentials: POST only, 204.
+    "csp_report": Row("M M M M M", "O O O O O"),
+    # --- the second factor (MFA is off in tests: every page is reachable) -----------
+    "mfa:settings": Row("L O O O O", "L O O O O"),
+    "mfa:verify": Row("L O O O O", "L O O O O"),
+    "mfa:enrol": Row("L O O O O", "L O O O O"),
+    "mfa:backup_codes": Row("L O O O O", "L O O O O"),
+    "mfa:backup_codes_new": Row("L M M M M", "L O O O O"),
+    # Resetting another user's lost device: criteria admins only.
+    "mfa:reset": Row("L F F O F", "L F F O F"),
     # --- the API: JSON answers, never a login redirect ------------------------------
     "api_evaluate": Row("U M M M M", "U O O O O"),
     # --- clients and assessments ----------------------------------------------------
@@ -115,6 +129,9 @@ TABLE: dict[str, Row] = {
         "L F O O F", "L F O O F", "/audit/?client={review_client}"
     ),
     "levelofcare:criteria_book": Row("L O O O F", "L O O O F"),
+    # Break the glass: clinicians give a reason; criteria admins read the list.
+    "levelofcare:break_glass": Row("L F O F F", "L F O F F"),
+    "levelofcare:break_glass_list": Row("L F F O F", "L F F M F"),
     # --- Django admin: staff only (criteria admins), criteria versions ------------
     "admin:index": Row("L L L O L", "L L L O L"),
     "admin:login": Row("O O O O O", "O O O O O"),
@@ -162,6 +179,8 @@ TABLE: dict[str, Row] = {
     "admin:auth_user_*": Row("L L L F L", "L L L F L", "{admin}/auth/user/"),
     "admin:auth_group_*": Row("L L L F L", "L L L F L", "{admin}/auth/group/"),
     "admin:axes_*": Row("L L L F L", "L L L F L", "{admin}/axes/"),
+    # Second-factor devices: reset through mfa:reset (audited), never in the admin.
+    "admin:otp_*": Row("L L L F L", "L L L F L", "{admin}/otp_totp/"),
     "admin/*/<path:object_id>/": Row("L L L O L", "L L L O L", "{admin}/"),
 }
 
@@ -260,6 +279,10 @@ def _seed(personas: dict[str, Any]) -> dict[str, Any]:
             ).pk,
             "accesslog": AccessLog.objects.create(**lockout).pk,
             "accessfailurelog": AccessFailureLog.objects.create(**lockout).pk,
+            "totpdevice": TOTPDevice.objects.create(user=coordinator, name="app").pk,
+            "staticdevice": StaticDevice.objects.create(
+                user=coordinator, name="backup"
+            ).pk,
         },
     }
 
@@ -272,7 +295,7 @@ def _url(pattern: Pattern, row_key: str, row: Row, seed: dict[str, Any]) -> str:
     route = pattern.route
     family = next((name for name in seed["admin_objects"] if f"/{name}/" in route), "")
     object_id = seed["admin_objects"].get(family, seed["coordinator"])
-    for arg in ("<path:object_id>", "<id>"):
+    for arg in ("<path:object_id>", "<id>", "<int:pk>"):
         route = route.replace(arg, str(object_id))
     assert "<" not in route and "(" not in route, (
         f"give {pattern.key} ({row_key}) a URL in its row"

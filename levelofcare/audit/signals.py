@@ -14,11 +14,13 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from levelofcare.models import AuthEvent
+from locatr.http import client_ip
 from locatr.mfa.signals import second_factor_event
 
 
 def _ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address as axes sees it (`TRUSTED_PROXY_COUNT`)."""
+    return client_ip(request) if request is not None else None
 
 
 @receiver(user_logged_in, dispatch_uid="audit-login")

@@ -130,6 +130,10 @@ OPEN_TO_ANYONE = {
     "/accounts/password_reset/done/",
     "/accounts/reset/x/x/",
     "/accounts/reset/done/",
+    # Browsers send CSP violation reports without credentials.
+    "/csp-report/",
+    # The session clock (time left before the idle sign-out): no client data.
+    "/session/",
     ENROL,
 }
 
