@@ -100,6 +100,9 @@ def main() -> int:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "AXES_ENABLED": "0",
+        # The load generator signs in with a password only: it measures pages,
+        # not the second factor (which production requires).
+        "LOCATR_MFA_REQUIRED": "0",
         "CELERY_BROKER_URL": "memory://",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "LOCATR_ENV_FILE": "/nonexistent",
@@ -506,12 +509,17 @@ def _submit_loop(
 
     rng = random.Random(seed)
     for _ in range(per_worker):
-        path = f"/clients/{rng.choice(client_pks)}/assessments/new/"
+        # The new-assessment address hands out a form with its one-time token
+        # (a redirect); the form is then posted to that address.
+        new = f"/clients/{rng.choice(client_pks)}/assessments/new/"
+        status, headers, _ = session.request("GET", new)
+        path = headers.get("Location", new) if status == 302 else new
         got = _timed(form_get, lambda p=path: session.request("GET", p))
         token = CSRF_FIELD.search(got[1]) if got else None
         if token is None:
             continue
-        body = form_data(random_answers(rng), submit="1")
+        # Partial answers ask "Submit anyway?": the coordinator confirms at once.
+        body = form_data(random_answers(rng), submit="1", confirm_unanswered="1")
         body["csrfmiddlewaretoken"] = token.group(1)
         _timed(submit, lambda p=path, b=body: session.request("POST", p, b))
 
