@@ -224,6 +224,34 @@ def test_client_search(as_coordinator, data) -> None:
     no_500(as_coordinator.post("/clients/", data, follow=True))
 
 
+@FUZZ
+@given(data=fields_with_junk(["client", "reason"]))
+def test_break_the_glass(as_clinician, person, data) -> None:
+    no_500(as_clinician.post("/audit/break-glass/new/", data))
+
+
+@FUZZ
+@given(data=fields_with_junk(["code", "token", "otp_token", "next"]))
+def test_two_factor_code_forms(as_clinician, data) -> None:
+    for path in ("/account/two-factor/enrol/", "/account/two-factor/verify/"):
+        no_500(as_clinician.post(path, data))
+
+
+@FUZZ
+@given(data=fields_with_junk(["user", "username", "reason"]))
+def test_two_factor_reset(as_criteria_admin, data) -> None:
+    no_500(as_criteria_admin.post("/account/two-factor/reset/", data))
+
+
+@FUZZ
+@given(body=st.binary(max_size=2_000))
+def test_csp_reports_and_the_session_clock(as_clinician, body) -> None:
+    no_500(
+        as_clinician.post("/csp-report/", body, content_type="application/csp-report")
+    )
+    no_500(as_clinician.post("/session/", body, content_type="application/json"))
+
+
 # --- the API ------------------------------------------------------------------------
 
 ANSWER_KEYS = sorted(answers())
