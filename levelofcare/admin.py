@@ -1,5 +1,6 @@
 """Where Django's admin autodiscovery looks: the admins live by concern."""
 
 from levelofcare.criteria.admin import CriteriaSetAdmin
+from levelofcare.progress.admin import LocatrUserAdmin, OutboxEmailAdmin
 
-__all__ = ["CriteriaSetAdmin"]
+__all__ = ["CriteriaSetAdmin", "LocatrUserAdmin", "OutboxEmailAdmin"]

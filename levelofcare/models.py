@@ -449,13 +449,90 @@ class Notification(models.Model):
     url = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A pending item of the user's next email digest (set by the sweep, in the
+    # claim's transaction); cleared when the digest is written to the outbox.
+    email_pending = models.BooleanField(default=False)
+    digest = models.ForeignKey(
+        "OutboxEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(email_pending=True),
+                name="notification_email_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+
+class OutboxEmail(models.Model):
+    """One email to send (a reminder digest), delivered and retried on its own.
+
+    `last_error` holds the exception class and a short message, never a body.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_emails",
+    )
+    to_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at=None, failed_at=None),
+                name="outboxemail_due",
+            ),
+            models.Index(fields=["user", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to_address}"
+
+    @property
+    def status(self) -> str:
+        if self.sent_at:
+            return "sent"
+        return "failed" if self.failed_at else "pending"
+
+
+class ReminderPreference(models.Model):
+    """A user's choice about reminder email; in-app notifications are always on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="reminder_preference",
+    )
+    email = models.BooleanField(
+        default=True, help_text="Send me a digest email of due and overdue reviews."
+    )
+
+    def __str__(self) -> str:
+        return f"reminder email {'on' if self.email else 'off'}"
 
 
 class AuthEvent(models.Model):

@@ -93,6 +93,11 @@ urlpatterns = [
         notifications.notifications_read_all,
         name="notifications_read_all",
     ),
+    path(
+        "notifications/email/",
+        notifications.notifications_email,
+        name="notifications_email",
+    ),
     # The audit trail.
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/break-glass/", audit.break_glass_list, name="break_glass_list"),

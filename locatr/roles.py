@@ -13,6 +13,10 @@ from django.contrib.auth.models import AnonymousUser, User
 COORDINATORS = "Intake coordinators"
 CLINICIANS = "Clinicians"
 CRITERIA_ADMINS = "Criteria admins"
+# Filled by admins; receives overdue-review escalations (no permissions of its own).
+# Created by the data migration levelofcare 0014; REMINDER_ESCALATION_GROUP may name
+# another group.
+CLINICAL_LEADS = "Clinical leads"
 
 # "app_label.codename" of every permission a role needs (DESIGN.md, "Who uses it").
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -48,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "levelofcare.change_criteriaset",
         "levelofcare.view_audit",
         "levelofcare.reset_second_factor",
+        "levelofcare.view_outboxemail",
     ),
 }
 

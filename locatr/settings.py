@@ -293,6 +293,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 REMINDER_SWEEP_SECONDS = env.int("REMINDER_SWEEP_SECONDS", default=300)
+# Reminder email: at most one digest per person per window; failed sends are
+# retried with exponential backoff, then shown to criteria admins as failed.
+REMINDER_DIGEST_MINUTES = env.int("REMINDER_DIGEST_MINUTES", default=60)
+REMINDER_DIGEST_MAX_ITEMS = env.int("REMINDER_DIGEST_MAX_ITEMS", default=50)
+REMINDER_EMAIL_MAX_ATTEMPTS = env.int("REMINDER_EMAIL_MAX_ATTEMPTS", default=5)
+REMINDER_EMAIL_RETRY_SECONDS = env.int("REMINDER_EMAIL_RETRY_SECONDS", default=60)
+# Overdue reviews escalate to this group (all active clinicians when it is empty).
+REMINDER_ESCALATION_GROUP = env.str(
+    "REMINDER_ESCALATION_GROUP", default="Clinical leads"
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Reminders are swept from ProgressReview.due_at, never queued as ETA tasks.
     # A sweep left in the queue past the next one is dropped: the next catches up.
@@ -300,6 +310,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "levelofcare.send_due_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,
         "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+    # The sweep task delivers right after sweeping; this one retries in between.
+    "deliver-reminder-emails": {
+        "task": "levelofcare.deliver_reminder_emails",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
 }
 

@@ -59,7 +59,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
             keywords = getattr(report, "keywords", {})
-            for marker in ("postgres", "redis", "celery_worker", "browser"):
+            for marker in ("postgres", "redis", "celery_worker", "browser", "smtp"):
                 if marker in keywords:
                     bucket = counts.setdefault(marker, {})
                     bucket[outcome] = bucket.get(outcome, 0) + 1

@@ -123,6 +123,7 @@ TABLE: dict[str, Row] = {
         "L F M F F", "L F O F F", "/notifications/{notification}/read/"
     ),
     "levelofcare:notifications_read_all": Row("L F M F F", "L F O F F"),
+    "levelofcare:notifications_email": Row("L F M F F", "L F O F F"),
     # --- audit and criteria ---------------------------------------------------------
     # A clinician reads the trail of a client on their caseload (the review's).
     "levelofcare:audit_log": Row(
@@ -150,6 +151,17 @@ TABLE: dict[str, Row] = {
     "admin:app_list": Row("L L L O L", "L L L O L", "/admin/levelofcare/"),
     "admin/(?P<url>.*)$": Row("L L L N L", "L L L N L", "/admin/no-such-page/"),
     "admin:levelofcare_criteriaset_changelist": Row("L L L O L", "L L L O L"),
+    # The outbox is read-only, for criteria admins (failed reminder email).
+    "admin:levelofcare_outboxemail_add": Row("L L L F L", "L L L F L"),
+    "admin:levelofcare_outboxemail_delete": Row(
+        "L L L F L", "L L L F L", "{admin}/levelofcare/outboxemail/1/delete/"
+    ),
+    "admin:levelofcare_outboxemail_change": Row(
+        "L L L O L", "L L L F L", "{admin}/levelofcare/outboxemail/1/change/"
+    ),
+    "admin:levelofcare_outboxemail_*": Row(
+        "L L L O L", "L L L O L", "{admin}/levelofcare/outboxemail/"
+    ),
     "admin:levelofcare_criteriaset_add": Row("L L L F L", "L L L F L"),
     "admin:levelofcare_criteriaset_change": Row(
         "L L L O L", "L L L O L", "/admin/levelofcare/criteriaset/{criteria}/change/"

@@ -1,13 +1,14 @@
-"""Writes of in-app notifications: marking them read."""
+"""Writes of in-app notifications: marking them read; the reminder-email choice."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
-from levelofcare.models import Notification
+from levelofcare.models import Notification, ReminderPreference
 
 
 def notification_read(
@@ -29,3 +30,19 @@ def notifications_read_all(*, user: Any, now: datetime | None = None) -> int:
     return Notification.objects.filter(user=user, read_at=None).update(
         read_at=now or timezone.now()
     )
+
+
+def reminder_email_set(*, user: Any, enabled: bool) -> ReminderPreference:
+    """Turn the user's reminder email on or off (in-app reminders stay on).
+
+    Turning it off also drops the items waiting for their next digest.
+    """
+    with transaction.atomic():
+        preference, _ = ReminderPreference.objects.update_or_create(
+            user=user, defaults={"email": enabled}
+        )
+        if not enabled:
+            Notification.objects.filter(user=user, email_pending=True).update(
+                email_pending=False
+            )
+    return preference

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from levelofcare.models import Notification
 from levelofcare.notifications import selectors, services
+from levelofcare.notifications.forms import ReminderEmailForm
+from levelofcare.progress.selectors import reminder_email_status
 from locatr.http import safe_next
 
 PAGE_SIZE = 25
@@ -24,7 +33,33 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The signed-in clinician's notifications, newest first."""
     items = selectors.notifications_of(user=request.user)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "levelofcare/notifications.html", {"page": page})
+    return render(
+        request,
+        "levelofcare/notifications.html",
+        {
+            "page": page,
+            "email_off": reminder_email_status(user=request.user),
+            "digest_minutes": settings.REMINDER_DIGEST_MINUTES,
+        },
+    )
+
+
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def notifications_email(request: HttpRequest) -> HttpResponse:
+    """Turn reminder email on or off for the signed-in user."""
+    form = ReminderEmailForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose on or off.")
+    enabled = form.cleaned_data["email"] == "on"
+    services.reminder_email_set(user=request.user, enabled=enabled)
+    messages.success(
+        request,
+        "Reminder email is on."
+        if enabled
+        else "Reminder email is off; reminders still appear here.",
+    )
+    return redirect("levelofcare:notifications")
 
 
 @permission_required(PERMISSION, raise_exception=True)

@@ -14,12 +14,8 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -27,7 +23,7 @@ from django.utils import timezone
 
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import Notification, ProgressReview
-from levelofcare.progress.selectors import clinicians_active
+from levelofcare.progress.selectors import escalation_recipients, users_emailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +33,6 @@ SUBJECTS = {
     Kind.OVERDUE: "A progress review is overdue (client ref {reference})",
 }
 SENT_FIELD = {Kind.DUE_SOON: "due_soon_sent_at", Kind.OVERDUE: "overdue_sent_at"}
-EMAIL_BODY = """{subject}.
-
-Due: {due:%Y-%m-%d %H:%M} UTC
-Assigned to: {assignee}
-Open it in locatr: {link}
-
-This message holds no patient details on purpose; sign in to see them.
-"""
 
 
 @dataclass(frozen=True)
@@ -64,29 +52,36 @@ def reminders_sweep(
     """Remind every review that is due soon, escalate every overdue one, once each.
 
     1. Due soon: scheduled, due within the criteria's lead time, not yet past the
-       overdue grace, and not reminded yet -> one in-app + email to the assignee.
+       overdue grace, and not reminded yet -> one in-app notification for the
+       assignee.
     2. Overdue: scheduled, due more than the grace period ago, not escalated yet ->
-       one in-app + email to the assignee and every active clinician. A review first
+       one in-app notification for the assignee and each member of the escalation
+       group (every active clinician while that group is empty). A review first
        seen already overdue gets only the escalation.
     Rows are walked in primary-key batches; each batch is one transaction that
-    claims its rows and writes the notifications; emails go out after the commit.
+    claims its rows and writes the notifications. A notification for someone who
+    takes reminder email is an item of their next digest (`email_pending`), in the
+    same transaction: `outbox.reminder_emails_deliver` writes and sends digests.
     """
     now = now or timezone.now()
     started = time.monotonic()
     criteria = criteria_active()
     lead = timedelta(hours=criteria.reminder_lead_hours)
     grace = timedelta(hours=criteria.overdue_grace_hours)
+    emailable = users_emailable()
     due_soon = _sweep(
         kind=Kind.DUE_SOON,
         due=Q(due_at__lte=now + lead, due_at__gt=now - grace),
         now=now,
         batch_size=batch_size,
+        emailable=emailable,
     )
     overdue = _sweep(
         kind=Kind.OVERDUE,
         due=Q(due_at__lte=now - grace),
         now=now,
         batch_size=batch_size,
+        emailable=emailable,
     )
     result = SweepResult(due_soon=due_soon, overdue=overdue)
     logger.info(
@@ -98,14 +93,19 @@ def reminders_sweep(
     return result
 
 
-def _sweep(*, kind: Notification.Kind, due: Q, now: datetime, batch_size: int) -> int:
+def _sweep(
+    *,
+    kind: Notification.Kind,
+    due: Q,
+    now: datetime,
+    batch_size: int,
+    emailable: frozenset[int],
+) -> int:
     field = SENT_FIELD[kind]
     pending = ProgressReview.objects.filter(
         due, status=ProgressReview.Status.SCHEDULED, **{f"{field}__isnull": True}
     )
-    escalate_to = (
-        list(clinicians_active().order_by("pk")) if kind == Kind.OVERDUE else []
-    )
+    escalate_to = escalation_recipients() if kind == Kind.OVERDUE else []
     reminded, last_pk = 0, 0
     while True:
         # Keyset pagination: rows another sweep holds (skipped) are not revisited.
@@ -123,6 +123,7 @@ def _sweep(*, kind: Notification.Kind, due: Q, now: datetime, batch_size: int) -
             field=field,
             now=now,
             escalate_to=escalate_to,
+            emailable=emailable,
         )
 
 
@@ -132,7 +133,8 @@ def _remind_batch(
     kind: Notification.Kind,
     field: str,
     now: datetime,
-    escalate_to: Sequence[Any],
+    escalate_to: Sequence[int],
+    emailable: frozenset[int],
 ) -> int:
     with transaction.atomic():
         won = _claim(candidates, field=field, now=now)
@@ -140,41 +142,28 @@ def _remind_batch(
         rows = (
             ProgressReview.objects.filter(pk__in=won)
             .order_by("pk")
-            .values_list("pk", "due_at", "placement__client__reference", "assigned_to")
+            .values_list("pk", "placement__client__reference", "assigned_to")
         )
-        assignees = get_user_model().objects.in_bulk({row[3] for row in rows})
         # The due list narrowed to one review: reachable by any clinician.
         due_path = reverse("levelofcare:progress_reviews_due")
+        subject = SUBJECTS[kind]
         notifications: list[Notification] = []
-        emails: list[tuple[str, str, str, list[str]]] = []
-        for pk, due_at, reference, assignee_id in rows:
-            subject = SUBJECTS[kind].format(reference=reference)
+        for pk, reference, assignee_id in rows:
+            text = subject.format(reference=reference)
             url = f"{due_path}?review={pk}#review-{pk}"
-            assignee = assignees[assignee_id]
-            body = EMAIL_BODY.format(
-                subject=subject,
-                due=due_at.astimezone(UTC),
-                assignee=assignee.get_full_name() or assignee.get_username(),
-                link=settings.SITE_URL + url,
-            )
-            recipients = {assignee.pk: assignee} | {u.pk: u for u in escalate_to}
-            for user in recipients.values():
+            for user_id in dict.fromkeys((assignee_id, *escalate_to)):
                 notifications.append(
                     Notification(
-                        user_id=user.pk,
+                        user_id=user_id,
                         kind=kind,
                         review_id=pk,
-                        text=subject,
+                        text=text,
                         url=url,
                         created_at=now,
+                        email_pending=user_id in emailable,
                     )
                 )
-                if user.is_active and user.email:
-                    emails.append(
-                        (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-                    )
-        Notification.objects.bulk_create(notifications)
-        transaction.on_commit(lambda: _send_emails(emails))
+        Notification.objects.bulk_create(notifications, batch_size=2000)
     return len(won)
 
 
@@ -201,14 +190,3 @@ def _claim(
         for pk in candidates.order_by("pk").values_list("pk", flat=True)
         if candidates.filter(pk=pk).update(**{field: now})
     ]
-
-
-def _send_emails(emails: list[tuple[str, str, str, list[str]]]) -> None:
-    if not emails:
-        return
-    try:
-        send_mass_mail(tuple(emails), fail_silently=False)
-    except Exception:
-        # The in-app notifications are committed; a mail outage must not make the
-        # sweep fail or retry (which would not resend anyway: the claim is made).
-        logger.exception("Reminder emails failed (%d messages)", len(emails))

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import ProgressReview
+from levelofcare.models import ProgressReview, ReminderPreference
 from locatr.roles import CLINICIANS
 
 
@@ -23,6 +24,45 @@ def clinicians_active() -> QuerySet[Any]:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def escalation_recipients() -> list[int]:
+    """Who an overdue review escalates to (besides its assignee), by pk.
+
+    The active members of the escalation group (`REMINDER_ESCALATION_GROUP`, filled
+    by admins); every active clinician while that group is empty.
+    """
+    leads = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=settings.REMINDER_ESCALATION_GROUP)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return leads or list(
+        clinicians_active().order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def users_emailable() -> frozenset[int]:
+    """Pks of the users who get reminder email: active, with an address, and who
+    did not turn it off. Everyone else gets in-app notifications only."""
+    return frozenset(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(reminder_preference__email=False)
+        .values_list("pk", flat=True)
+    )
+
+
+def reminder_email_status(*, user: Any) -> str | None:
+    """Why the user gets no reminder email (None when they get it)."""
+    if not user.email:
+        return "no_address"
+    if ReminderPreference.objects.filter(user=user, email=False).exists():
+        return "turned_off"
+    return None
 
 
 def user_is_clinician(user: Any) -> bool:

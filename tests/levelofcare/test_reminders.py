@@ -15,8 +15,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection
 
-from levelofcare.models import CriteriaSet, Notification, ProgressReview
+from levelofcare.models import CriteriaSet, Notification, OutboxEmail, ProgressReview
 from levelofcare.progress import reminders
+from levelofcare.progress.outbox import reminder_emails_deliver
 from levelofcare.progress.reminders import SweepResult, reminders_sweep
 from levelofcare.tasks import send_due_reminders
 from locatr.celery import app as celery_app
@@ -36,6 +37,10 @@ GRACE = 24 * HOUR
 
 def _sweep(now: dt.datetime = NOW, **kwargs: Any) -> SweepResult:
     return reminders_sweep(now=now, **kwargs)
+
+
+def _deliver(now: dt.datetime = NOW) -> None:
+    reminder_emails_deliver(now=now)
 
 
 def _notified(review: ProgressReview, kind: str) -> list[Any]:
@@ -72,8 +77,17 @@ class TestDueSoon:
             == f"/progress-reviews/due/?review={review.pk}#review-{review.pk}"
         )
         assert notification.read_at is None
+        assert notification.email_pending
+        assert mail.outbox == []  # the sweep only leaves the digest item
+
+        _deliver()
+
         assert [m.to for m in mail.outbox] == [[clinician.email]]
-        assert mail.outbox[0].subject == notification.text
+        assert mail.outbox[0].subject == (
+            "locatr: 1 progress review needs attention (1 due soon)"
+        )
+        assert f"client ref {ref}" in mail.outbox[0].body
+        assert notification.url in mail.outbox[0].body
 
     def test_running_the_sweep_again_sends_nothing_new(
         self, clinician: Any, django_capture_on_commit_callbacks: Any
@@ -82,7 +96,9 @@ class TestDueSoon:
 
         with django_capture_on_commit_callbacks(execute=True):
             first = _sweep()
+            _deliver()
             second = _sweep(now=NOW + HOUR)
+            _deliver(NOW + 2 * HOUR)
 
         assert first == SweepResult(due_soon=1, overdue=0)
         assert second == SweepResult(due_soon=0, overdue=0)
@@ -162,7 +178,9 @@ class TestOverdue:
 
         with django_capture_on_commit_callbacks(execute=True):
             first = _sweep()
+            _deliver()
             second = _sweep(now=NOW + 6 * HOUR)
+            _deliver(NOW + 6 * HOUR)
 
         assert first == SweepResult(due_soon=0, overdue=1)
         assert second == SweepResult(due_soon=0, overdue=0)
@@ -276,11 +294,17 @@ def test_reminders_carry_the_client_reference_but_no_identifying_data(
 
     with django_capture_on_commit_callbacks(execute=True):
         _sweep()
+        _deliver()
 
     clients = [soon.placement.client, late.placement.client]
     outputs = [n.text + " " + n.url for n in Notification.objects.all()]
     outputs += [m.subject + "\n" + m.body for m in mail.outbox]
-    assert len(outputs) == 1 + 2 + 1 + 2
+    # The outbox rows too (what admins see), with their errors.
+    outputs += [
+        f"{o.subject}\n{o.body}\n{o.last_error}" for o in OutboxEmail.objects.all()
+    ]
+    # 3 notifications; one digest each for the assignee and the other clinician.
+    assert len(outputs) == 3 + 2 + 2
     everything = "\n".join(outputs)
     assert "client ref ABC-123" in everything
     assert "client ref XYZ-789" in everything
@@ -295,7 +319,7 @@ def test_reminders_carry_the_client_reference_but_no_identifying_data(
             str(dob.year),
         ):
             assert secret not in everything
-    body = next(m.body for m in mail.outbox if "ABC-123" in m.subject)
+    body = next(m.body for m in mail.outbox if "ABC-123" in m.body)
     assert (
         f"https://locatr.clinic.test/progress-reviews/due/?review={soon.pk}#review-{soon.pk}"
         in body
@@ -303,7 +327,7 @@ def test_reminders_carry_the_client_reference_but_no_identifying_data(
 
 
 @pytest.mark.django_db
-def test_emails_leave_only_after_the_claim_commits(
+def test_the_sweep_sends_nothing_itself_and_leaves_digest_items_in_the_claim(
     clinician: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     ProgressReviewFactory(assigned_to=clinician, due_at=NOW + HOUR)
@@ -311,10 +335,10 @@ def test_emails_leave_only_after_the_claim_commits(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _sweep()
 
+    assert callbacks == []
     assert mail.outbox == []
-    assert Notification.objects.count() == 1
-    for callback in callbacks:
-        callback()
+    assert Notification.objects.get().email_pending
+    _deliver()
     assert len(mail.outbox) == 1
 
 
@@ -332,8 +356,14 @@ def test_a_mail_outage_keeps_the_in_app_reminders_and_does_not_fail_the_sweep(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert _sweep() == SweepResult(due_soon=1, overdue=0)
+    result = reminder_emails_deliver(now=NOW)
 
     assert _notified(review, "due_soon") == [clinician.username]
+    assert (result.digests, result.sent, result.retried) == (1, 0, 1)
+    row = OutboxEmail.objects.get()
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert row.last_error == "ConnectionRefusedError: SMTP server is down"
 
 
 @pytest.mark.django_db
@@ -418,6 +448,9 @@ def test_two_sweeps_at_once_send_each_reminder_exactly_once(
         assert _notified(review, "overdue") == sorted(
             [clinician.username, other_clinician.username]
         )
-    # Emails go out on commit: exactly one per notification.
-    assert len(mail.outbox) == 30 + 20 * 2
-    assert len({(m.subject, m.to[0]) for m in mail.outbox}) == len(mail.outbox)
+    # Then one digest per person holds every item, each in exactly one digest.
+    _deliver()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [clinician.email, other_clinician.email]
+    )
+    assert not Notification.objects.filter(digest=None).exists()
