@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Where `make run` serves; reminder emails link to it (SITE_URL).
+LOCATR_PORT ?= 8000
 
 .PHONY: run test lint imports security format typecheck bench bench-quick clean-venv
 
@@ -22,7 +24,8 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 run: $(VENV)/.runtime-installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_demo_data
-	$(VENV)/bin/honcho start --procfile Procfile
+	LOCATR_PORT=$(LOCATR_PORT) SITE_URL=http://127.0.0.1:$(LOCATR_PORT) \
+		$(VENV)/bin/honcho start --procfile Procfile
 
 ## test: install test requirements and run the whole suite
 test: $(VENV)/.dev-installed .env

@@ -8,6 +8,7 @@ class LocatrConfig(AppConfig):
     verbose_name = "locatr"
 
     def ready(self) -> None:
+        from locatr import checks  # noqa: F401 (registers the system checks)
         from locatr.middleware import session_started
         from locatr.roles import sync_roles_after_migrate
 

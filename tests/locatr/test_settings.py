@@ -55,6 +55,18 @@ def test_check_deploy_is_clean_under_production_environment() -> None:
         SECRET_KEY="a-real-production-secret-" + "k3Y" * 20,
         DEBUG="0",
         ALLOWED_HOSTS="locatr.example.org",
+        SITE_URL="https://locatr.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_site_url_is_left_at_its_local_default() -> None:
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY="a-real-production-secret-" + "k3Y" * 20,
+        DEBUG="0",
+        ALLOWED_HOSTS="locatr.example.org",
+    )
+    assert result.returncode != 0
+    assert "locatr.W001" in result.stdout + result.stderr
