@@ -12,13 +12,16 @@ Due dates are spread so that about half the reviews need a message now: ~30 %
 due soon (within the reminder lead time, or past due but inside the overdue
 grace) and ~20 % overdue; the rest are due later. Reviews are assigned round
 robin to a few clinicians, and every overdue review escalates to all of them
-(DESIGN.md), so an overdue review costs one notification and one email per
-clinician.
+(the escalation group is left empty: DESIGN.md), so an overdue review costs one
+notification per clinician.
 
 Then it times `levelofcare.progress.reminders.reminders_sweep(now=...)` over the whole
-backlog (emails go to Django's locmem backend, which keeps every message in
-memory), prints seconds, reviews per second, notifications and emails sent and
-peak RSS, and runs a second sweep at the same instant, which must send nothing.
+backlog (notifications, each an item of its recipient's next email digest), then,
+separately, `levelofcare.progress.outbox.reminder_emails_deliver(now=...)`, which
+writes one digest per person to the outbox and sends it (Django's locmem backend,
+which keeps every message in memory). It prints seconds, reviews per second,
+notifications, digests delivered (at most one per recipient) and peak RSS, and
+runs a second sweep and delivery at the same instant, which must send nothing.
 The database is dropped at the end (unless --keep). Your own database is never
 touched.
 """
@@ -323,26 +326,41 @@ def _run(n: int, batch_size: int | None) -> int:
     kwargs = (
         {"now": now} if batch_size is None else {"now": now, "batch_size": batch_size}
     )
+    from levelofcare.progress.outbox import reminder_emails_deliver
+
     mail.outbox = []
     rss_before, peak_before = _rss_mb(), _peak_rss_mb()
     started = time.perf_counter()
     result = reminders_sweep(**kwargs)
     seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    delivery = reminder_emails_deliver(now=now)
+    deliver_seconds = time.perf_counter() - started
     emails = len(mail.outbox)
+    recipients = len({m.to[0] for m in mail.outbox})
     notifications = Notification.objects.count()
     reminded = result.due_soon + result.overdue
     print(
         f"sweep 1: {seconds:.2f} s; reminded {result.due_soon:,} due soon + "
         f"{result.overdue:,} overdue = {reminded:,} reviews "
         f"({reminded / seconds:,.0f} reminded/s, {n / seconds:,.0f} reviews/s of "
-        f"the {n:,}); {notifications:,} notifications, {emails:,} emails"
+        f"the {n:,}); {notifications:,} notifications"
+    )
+    print(
+        f"delivery: {deliver_seconds:.2f} s; {delivery.digests:,} digests written, "
+        f"{emails:,} emails sent to {recipients:,} recipients "
+        f"({delivery.retried} to retry, {delivery.failed} failed)"
     )
     print(
         f"  RSS {rss_before:,.0f} MB before, {_rss_mb():,.0f} MB after; peak RSS "
         f"{peak_before:,.0f} MB before the sweep, {_peak_rss_mb():,.0f} MB after "
         "(locmem keeps every email in memory)"
     )
-    ok = result.due_soon == want_soon and result.overdue == want_overdue
+    ok = (
+        result.due_soon == want_soon
+        and result.overdue == want_overdue
+        and emails == recipients == delivery.sent
+    )
     unreminded = scheduled.filter(
         Q(due_at__lte=now + lead, due_at__gt=now - grace, due_soon_sent_at=None)
         | Q(due_at__lte=now - grace, overdue_sent_at=None)
@@ -357,6 +375,7 @@ def _run(n: int, batch_size: int | None) -> int:
     started = time.perf_counter()
     again = reminders_sweep(**kwargs)
     seconds2 = time.perf_counter() - started
+    reminder_emails_deliver(now=now)
     sent_again = len(mail.outbox)
     new_notifications = Notification.objects.count() - notifications
     print(
@@ -370,6 +389,11 @@ def _run(n: int, batch_size: int | None) -> int:
         f"{seconds:.2f} s ({n / seconds:,.0f} reviews/s), {emails:,} emails, "
         f"peak RSS {_peak_rss_mb():,.0f} MB; second sweep {seconds2:.2f} s, "
         f"{'sent nothing' if idempotent else 'SENT AGAIN'}"
+    )
+    print(
+        f"RESULT reminder_emails_deliver: {deliver_seconds:.2f} s, "
+        f"{delivery.digests:,} digests for {notifications:,} notifications, "
+        f"{emails:,} emails ({recipients:,} recipients)"
     )
     return 0 if ok and idempotent and not unreminded else 1
 
