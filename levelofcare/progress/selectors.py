@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import ProgressReview, ReminderPreference
+from levelofcare.models import OutboxEmail, ProgressReview, ReminderPreference
 from locatr.roles import CLINICIANS
 
 
@@ -54,6 +54,11 @@ def users_emailable() -> frozenset[int]:
         .exclude(reminder_preference__email=False)
         .values_list("pk", flat=True)
     )
+
+
+def outbox_failed_count() -> int:
+    """Reminder emails given up on after every retry (the admin home shows it)."""
+    return OutboxEmail.objects.exclude(failed_at=None).count()
 
 
 def reminder_email_status(*, user: Any) -> str | None:

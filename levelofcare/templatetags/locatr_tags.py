@@ -5,6 +5,7 @@ from django.template.defaultfilters import pluralize
 
 from intake import catalogue
 from levelofcare import presentation
+from levelofcare.progress.selectors import outbox_failed_count
 
 register = template.Library()
 
@@ -43,3 +44,9 @@ def duration_words(value: timedelta | None) -> str:
         hours = minutes // 60
         return f"{hours} hour{pluralize(hours)}"
     return f"{minutes} minute{pluralize(minutes)}"
+
+
+@register.simple_tag
+def failed_reminder_emails() -> int:
+    """How many reminder emails failed for good (for the admin home)."""
+    return outbox_failed_count()

@@ -4,6 +4,7 @@ time with retries, the escalation group, people who get no email."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -97,6 +98,8 @@ def test_retries_back_off_exponentially_then_the_row_is_failed_for_admins(
     )
     assert page.status_code == 200
     assert "BadHeaderError" in page.content.decode()
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "1 reminder email failed after every retry" in home
     client.force_login(clinician)
     assert (
         client.get(reverse("admin:levelofcare_outboxemail_changelist")).status_code
@@ -181,12 +184,18 @@ def smtp_server() -> Iterator[tuple[_FlakyHandler, int]]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     handler = _FlakyHandler()
+    # aiosmtpd logs from its own thread, after pytest's log capture may have moved
+    # on ("connection lost"): keep it quiet while the server runs.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.CRITICAL)
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield handler, port
     finally:
         controller.stop()
+        server_log.setLevel(level)
 
 
 @pytest.mark.smtp
