@@ -82,6 +82,12 @@ BAD_FILTER = (
 )
 
 
+def _query_prefix(params: dict[str, str]) -> str:
+    """The filters of a page for its pagination links: URL-encoded, then `&`."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"{query}&" if query else ""
+
+
 def audit_log(request: HttpRequest) -> HttpResponse:
     reference = text_param(request.GET.get("client"))
     username = text_param(request.GET.get("user"))
@@ -115,7 +121,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             # Names and changed fields for this page's rows only.
             "rows": audit_rows(list(page.object_list)),
             "filters": filters,
-            "extra_query": "".join(f"{k}={v}&" for k, v in filters.items() if v),
+            "extra_query": _query_prefix(filters),
             "break_glass": access,
             "break_glass_until": (
                 access.at + timedelta(minutes=BREAK_GLASS_MINUTES) if access else None

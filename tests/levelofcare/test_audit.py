@@ -141,3 +141,21 @@ def test_the_audit_page_paginates_before_computing_changes(
     response = as_admin.get(AUDIT)
     assert len(response.context["rows"]) == 50
     assert response.context["page"].paginator.num_pages == 2
+
+
+def test_pagination_links_keep_the_filters_url_encoded(as_admin: HttpClient) -> None:
+    from levelofcare.models import AuthEvent
+
+    name = "a&b#c d"
+    AuthEvent.objects.bulk_create(
+        AuthEvent(kind=AuthEvent.Kind.LOGIN_FAILED, username=name) for _ in range(60)
+    )
+    page = as_admin.get(reverse("levelofcare:audit_log"), {"user": name})
+    html = page.content.decode()
+    assert page.status_code == 200
+    # "&", "#" and " " would cut the filter off the Next link if not encoded.
+    assert "?user=a%26b%23c+d&amp;page=2" in html
+    following = as_admin.get(
+        reverse("levelofcare:audit_log"), {"user": name, "page": 2}
+    )
+    assert len(following.context["rows"]) == 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -61,9 +62,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(waiting, 25).get_page(request.GET.get("page"))
     rows = [QueueRow(rec, missing_links(rec.missing)) for rec in page.object_list]
     flagged = sum(1 for row in rows if row.rec.safety_flag)
-    query = "&".join(
-        f"{k}={v}" for k, v in (("level", level), ("waited", hours_raw)) if v
-    )
+    query = urlencode({k: v for k, v in (("level", level), ("waited", hours_raw)) if v})
     return render(
         request,
         "levelofcare/review_queue.html",
