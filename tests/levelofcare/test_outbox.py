@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from levelofcare.progress.outbox import (
 from levelofcare.progress.reminders import reminders_sweep
 from levelofcare.progress.services import progress_review_reassign
 from locatr.roles import CLINICAL_LEADS, CLINICIANS
+from tests.concurrency import at_once
 from tests.factories import ProgressReviewFactory, UserFactory, reviews_due_at
 
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
@@ -132,28 +132,11 @@ def test_nothing_is_marked_sent_that_the_backend_did_not_accept(
 @pytest.mark.postgres
 def test_two_deliverers_at_once_send_each_row_once() -> None:
     rows = [_outbox_row(to_address=f"c{i}@clinic.test") for i in range(40)]
-    barrier = threading.Barrier(2)
-    results: list[tuple[int, int, int]] = []
-    errors: list[BaseException] = []
+    results = at_once(
+        lambda: outbox_send(now=NOW, batch_size=5),
+        lambda: outbox_send(now=NOW, batch_size=5),
+    )
 
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            barrier.wait(timeout=10)
-            results.append(outbox_send(now=NOW, batch_size=5))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert sum(r[0] for r in results) == len(rows)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.to_address for r in rows)
 

@@ -4,13 +4,11 @@ assessment entered in error."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +17,7 @@ from intake.models import Assessment
 from levelofcare.errors import DecisionError
 from levelofcare.models import Recommendation
 from levelofcare.recommendations import selectors, services
+from tests.concurrency import at_once
 from tests.factories import (
     ClientFactory,
     answers,
@@ -164,30 +163,15 @@ def test_a_draft_submitted_twice_lands_on_its_result(
 def _post_at_once(user: Any, url: str, data: dict[str, str]) -> list[str]:
     """POST `data` to `url` from two browsers at the same moment; return where each
     landed with its page (messages included)."""
-    barrier = threading.Barrier(2)
-    pages: list[str] = []
-    errors: list[BaseException] = []
 
-    def post() -> None:
+    def post() -> str:
         http = HttpClient()
         http.force_login(user)
-        try:
-            barrier.wait(timeout=10)
-            response = http.post(url, data)
-            assert response.status_code == 302, response.status_code
-            pages.append(http.get(response["Location"]).content.decode())
-        except BaseException as exc:  # reported by the test below
-            errors.append(exc)
-        finally:
-            connection.close()
+        response = http.post(url, data)
+        assert response.status_code == 302, response.status_code
+        return http.get(response["Location"]).content.decode()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert errors == []
-    return pages
+    return at_once(post, post)
 
 
 @pytest.mark.postgres

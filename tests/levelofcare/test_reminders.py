@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from io import StringIO
 from typing import Any
 
@@ -21,6 +20,7 @@ from levelofcare.progress.outbox import reminder_emails_deliver
 from levelofcare.progress.reminders import SweepResult, reminders_sweep
 from levelofcare.tasks import send_due_reminders
 from locatr.celery import app as celery_app
+from tests.concurrency import at_once
 from tests.factories import (
     ProgressReviewFactory,
     UserFactory,
@@ -419,26 +419,11 @@ def test_two_sweeps_at_once_send_each_reminder_exactly_once(
     active_criteria()
     soon = reviews_due_at(NOW + HOUR, 30, assigned_to=clinician)
     late = reviews_due_at(NOW - 2 * GRACE, 20, assigned_to=clinician)
-    barrier = threading.Barrier(2)
-    results: list[SweepResult] = []
-    errors: list[BaseException] = []
+    results = at_once(
+        lambda: reminders_sweep(now=NOW, batch_size=7),
+        lambda: reminders_sweep(now=NOW, batch_size=7),
+    )
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(reminders_sweep(now=NOW, batch_size=7))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert len(results) == 2
     assert sum(r.due_soon for r in results) == 30
     assert sum(r.overdue for r in results) == 20

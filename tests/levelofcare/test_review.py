@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +15,7 @@ from intake.models import RecordView
 from levelofcare.errors import DecisionConflict, DecisionError
 from levelofcare.models import AuthEvent, Decision, Placement, ProgressReview
 from levelofcare.recommendations import services
+from tests.concurrency import at_once
 from tests.factories import PASSWORD, answers, submit_assessment
 
 pytestmark = pytest.mark.django_db
@@ -346,30 +345,20 @@ def test_two_clinicians_deciding_at_once_record_exactly_one_decision(
     clinician: Any, other_clinician: Any, coordinator: Any
 ) -> None:
     rec = submit_assessment(user=coordinator, answer_dict=IOP)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def decide(user: Any, level: str) -> None:
+    def decide(user: Any, level: str) -> str:
+        extra = {} if level == "iop" else {"reason_code": "other", "rationale": "x"}
         try:
-            barrier.wait(timeout=10)
-            extra = {} if level == "iop" else {"reason_code": "other", "rationale": "x"}
             services.decision_record(
                 recommendation=rec, user=user, level=level, **extra
             )
-            outcomes.append("won")
         except DecisionConflict as conflict:
-            outcomes.append(f"lost to {conflict.winner.decided_by.username}")
-        finally:
-            connection.close()
+            return f"lost to {conflict.winner.decided_by.username}"
+        return "won"
 
-    threads = [
-        threading.Thread(target=decide, args=(clinician, "iop")),
-        threading.Thread(target=decide, args=(other_clinician, "outpatient")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = at_once(
+        lambda: decide(clinician, "iop"), lambda: decide(other_clinician, "outpatient")
+    )
     assert Decision.objects.count() == 1
     assert Placement.objects.count() == 1
     winner = Decision.objects.get().decided_by.username
