@@ -109,6 +109,10 @@ class Instrument:
     flag_text: str = ""  # the safety banner shown when the flagged item is above 0
     panel_codes: tuple[Code, ...] = ()
     total_codes: tuple[Code, ...] = ()
+    # Measurement-based care (levelofcare.outcomes): a total below `remission_below`
+    # is remission; a change smaller than `minimal_change` points is "no change".
+    remission_below: int | None = None
+    minimal_change: int | None = None
 
     @property
     def max_item(self) -> int:
@@ -235,6 +239,11 @@ PHQ9: Final = Instrument(
     flag_item=9,
     flag_text="PHQ-9 item 9 shows thoughts of death or self-harm. Complete the "
     "C-SSRS screener; a clinician must review this assessment.",
+    # Remission: total < 5 (Kroenke, Spitzer & Williams 2001, the PHQ-9's minimal
+    # band). Minimal clinically important change: 5 points (Löwe et al., Med Care
+    # 2004, "Monitoring depression treatment outcomes with the PHQ-9").
+    remission_below=5,
+    minimal_change=5,
 )
 GAD7: Final = Instrument(
     title="GAD-7 (anxiety)",
@@ -258,6 +267,12 @@ GAD7: Final = Instrument(
         Band(21, "severe", "severe"),
     ),
     item_choices=FREQUENCY,
+    # Remission: total < 5 (the GAD-7's minimal band; Spitzer et al. 2006).
+    # Minimal clinically important change: 4 points (Toussaint et al., J Affect
+    # Disord 2020, "Sensitivity to change and minimal clinically important
+    # difference of the 7-item GAD-7").
+    remission_below=5,
+    minimal_change=4,
 )
 
 
