@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
+from intake.catalogue import band_of
 from intake.models import Assessment, Client, RecordView
 from intake.selectors import clients_matching
-from levelofcare import rules
+from levelofcare import charts, outcomes, rules
 from levelofcare.models import (
     CriteriaSet,
     Decision,
@@ -347,3 +349,198 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
     }
     events.sort(key=lambda e: (e.at, order[e.kind]), reverse=True)
     return events
+
+
+# --- score trends (measurement-based care) -----------------------------------------
+
+TREND_INSTRUMENTS: Final = ("phq9", "gad7")
+# The level strip under a trend chart, most intensive first (then "insufficient
+# information": a recommendation without a level, not decided yet).
+TREND_LEVELS: Final = (
+    *(
+        charts.LevelKey(level.slug, short, level.label)
+        for level, short in (
+            (rules.Level.INPATIENT, "IP"),
+            (rules.Level.IOP, "IOP"),
+            (rules.Level.OUTPATIENT, "OP"),
+        )
+    ),
+    charts.LevelKey("none", "?", rules.INSUFFICIENT_LABEL),
+)
+_LEVEL_KEYS: Final = {level.key: level for level in TREND_LEVELS}
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One submitted assessment's total of an instrument, with its level of care
+    (decided, else recommended) and its change from the episode's baseline."""
+
+    on: date
+    kind: str  # "Intake" / "Progress review"
+    total: int
+    band: str  # "moderately severe"
+    level: str  # a TREND_LEVELS key
+    decided: bool
+    change: outcomes.Change | None  # None: this row is the episode's baseline
+
+    @property
+    def level_label(self) -> str:
+        return _LEVEL_KEYS[self.level].name
+
+
+@dataclass(frozen=True)
+class ScoreTrend:
+    """An instrument's totals over time: rows (oldest first), the latest change
+    from the baseline, and the chart."""
+
+    key: str  # "phq9"
+    name: str  # "PHQ-9"
+    rows: list[TrendRow]
+    chart: charts.TrendChart
+
+    @property
+    def latest(self) -> TrendRow | None:
+        return self.rows[-1] if self.rows else None
+
+    @property
+    def svg(self) -> SafeString:
+        # charts.trend_chart escapes every text node and attribute it writes.
+        return mark_safe(self.chart.svg)  # noqa: S308
+
+
+def client_score_trends(*, client: Client) -> list[ScoreTrend]:
+    """PHQ-9 and GAD-7 totals of the client's submitted, non-voided assessments,
+    oldest first: one query whatever the number of assessments.
+
+    1. Each assessment's totals come from its recommendation's stored `scores`;
+       its level is the latest decision's (a correction counts), else the
+       recommended level (marked "recommended").
+    2. An intake assessment starts an episode; each row's change is measured
+       from its episode's baseline (`outcomes.episode_baseline`).
+    3. An instrument with no total at all has no trend (left out).
+    """
+    history = _scored_history(client_id=client.pk)
+    kinds = dict(Assessment.Kind.choices)
+    trends = []
+    for key in TREND_INSTRUMENTS:
+        instrument = outcomes.instrument(key)
+        scored: list[outcomes.Scored] = []
+        rows: list[TrendRow] = []
+        for item in history:
+            total = _total(item, key)
+            scored.append(
+                outcomes.Scored(
+                    is_intake=item["kind"] == Assessment.Kind.INTAKE, total=total
+                )
+            )
+            if total is None:
+                continue
+            baseline = outcomes.episode_baseline(scored)
+            # The first answered total of its episode is the baseline itself.
+            is_baseline = baseline is None or _is_first_of_episode(scored)
+            decided = item["decided_level"] is not None
+            level = item["decided_level"] or item["recommendation__level"] or "none"
+            rows.append(
+                TrendRow(
+                    on=timezone.localdate(item["submitted_at"] or item["created_at"]),
+                    kind=kinds.get(item["kind"], item["kind"]),
+                    total=total,
+                    band=band_of(instrument, total).label,
+                    level=level,
+                    decided=decided,
+                    change=None
+                    if is_baseline or baseline is None
+                    else outcomes.change(key, baseline, total),
+                )
+            )
+        if not rows:
+            continue
+        latest = rows[-1].change
+        chart = charts.trend_chart(
+            chart_id=f"trend-{key}",
+            name=instrument.name,
+            points=[
+                charts.TrendPoint(row.on, row.total, row.level, row.decided)
+                for row in rows
+            ],
+            bands=instrument.bands,
+            max_total=instrument.max_total,
+            levels=TREND_LEVELS,
+            verdict="" if latest is None else latest.verdict,
+        )
+        trends.append(ScoreTrend(key=key, name=instrument.name, rows=rows, chart=chart))
+    return trends
+
+
+def _scored_history(*, client_id: int) -> list[dict[str, Any]]:
+    """The client's submitted, non-voided assessments with a recommendation,
+    oldest first, as dicts: their scores, recommended level and latest decided
+    level (one query)."""
+    latest_decision = Decision.objects.filter(
+        recommendation=OuterRef("recommendation")
+    ).order_by("-decided_at", "-id")
+    return list(
+        Assessment.objects.filter(
+            client_id=client_id,
+            status=Assessment.Status.SUBMITTED,
+            voided_at__isnull=True,
+            recommendation__isnull=False,
+        )
+        .annotate(decided_level=Subquery(latest_decision.values("level")[:1]))
+        .order_by("submitted_at", "created_at", "id")
+        .values(
+            "id",
+            "kind",
+            "submitted_at",
+            "created_at",
+            "recommendation__scores",
+            "recommendation__level",
+            "decided_level",
+        )
+    )
+
+
+def _total(item: Mapping[str, Any], key: str) -> int | None:
+    score = (item["recommendation__scores"] or {}).get(key) or {}
+    total = score.get("total")
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def assessment_score_changes(*, assessment: Assessment) -> list[outcomes.Change]:
+    """PHQ-9 and GAD-7 of `assessment` against its episode's baseline (the
+    progress review page): one query. An instrument it did not answer, or whose
+    baseline is this assessment itself, has no line."""
+    history = _scored_history(client_id=assessment.client_id)
+    position = next(
+        (i for i, item in enumerate(history) if item["id"] == assessment.pk), None
+    )
+    if position is None:
+        return []
+    upto = history[: position + 1]
+    changes = []
+    for key in TREND_INSTRUMENTS:
+        scored = [
+            outcomes.Scored(
+                is_intake=item["kind"] == Assessment.Kind.INTAKE,
+                total=_total(item, key),
+            )
+            for item in upto
+        ]
+        current = scored[-1].total
+        baseline = outcomes.episode_baseline(scored)
+        if current is None or baseline is None or _is_first_of_episode(scored):
+            continue
+        changes.append(outcomes.change(key, baseline, current))
+    return changes
+
+
+def _is_first_of_episode(scored: Sequence[outcomes.Scored]) -> bool:
+    """Whether the last item of `scored` is the first answered total of its episode."""
+    if scored[-1].is_intake:
+        return True
+    for item in reversed(scored[:-1]):
+        if item.total is not None:
+            return False
+        if item.is_intake:
+            return True
+    return True

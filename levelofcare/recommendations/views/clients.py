@@ -107,5 +107,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "client": client,
         "glance": selectors.client_at_a_glance(client=client),
         "timeline": selectors.client_timeline(client=client),
+        "trends": selectors.client_score_trends(client=client),
     }
     return render(request, "intake/client_detail.html", context)

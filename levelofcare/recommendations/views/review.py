@@ -109,6 +109,9 @@ def _comparison(recommendation: Recommendation) -> dict[str, Any] | None:
     return {
         "placement": placement,
         "change": change,
+        "score_changes": selectors.assessment_score_changes(
+            assessment=recommendation.assessment
+        ),
         "new_reasons": reason_rows(
             [r for c, r in new_codes.items() if c not in old_codes]
         ),
