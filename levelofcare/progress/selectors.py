@@ -93,12 +93,14 @@ def progress_reviews_due(
     user: Any,
     everyone: bool = False,
     review_pk: int | None = None,
+    overdue_only: bool = False,
     now: datetime | None = None,
 ) -> DueReviews:
     """Scheduled reviews due within the active criteria's lead time, or past due.
 
     `review_pk` narrows to that one review, whoever holds it (a reminder's link);
-    otherwise the user's own reviews, or everyone's with `everyone`.
+    otherwise the user's own reviews, or everyone's with `everyone`;
+    `overdue_only` keeps those past due.
     """
     now = now or timezone.now()
     lead_hours = criteria_active().reminder_lead_hours
@@ -114,6 +116,9 @@ def progress_reviews_due(
         reviews = reviews.filter(pk=review_pk)
     elif not everyone:
         reviews = reviews.filter(assigned_to=user)
+    if overdue_only:
+        # The list's "Overdue" badge: past the due time (`due_at < now`).
+        reviews = reviews.filter(due_at__lt=now)
     return DueReviews(reviews=reviews, lead_hours=lead_hours, now=now)
 
 

@@ -27,7 +27,7 @@ from levelofcare.recommendations.views.assessments import (
     assessment_form_page,
 )
 from locatr.http import safe_next, signed_in_user
-from locatr.params import bad_request, pk_param
+from locatr.params import bad_request, pk_param, text_param
 
 PAGE_SIZE = 25
 VIEW = "levelofcare.view_progressreview"
@@ -42,12 +42,16 @@ def progress_reviews_due(request: HttpRequest) -> HttpResponse:
     review_id = pk_param(review_pk)
     if review_pk and review_id is None:
         return bad_request("“review” must be the number of a progress review.")
+    status = text_param(request.GET.get("status"), max_length=20)
+    if status not in ("", "overdue"):
+        return bad_request("“status” must be “overdue” (or left out).")
     who = "all" if request.GET.get("who") == "all" or review_pk else "mine"
     due = selectors.progress_reviews_due(
         user=request.user,
         everyone=who == "all",
         # A reminder's link: that one review, whoever it is assigned to.
         review_pk=review_id,
+        overdue_only=status == "overdue",
     )
     page = Paginator(due.reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     for review in page:
@@ -58,6 +62,15 @@ def progress_reviews_due(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "who": who,
+            "status": status,
+            "extra_query": "".join(
+                f"{key}={value}&"
+                for key, value in (
+                    ("who", "all" if who == "all" else ""),
+                    ("status", status),
+                )
+                if value
+            ),
             "single_review": review_id is not None,
             "clinicians": list(selectors.clinicians_active()),
             "can_reassign": request.user.has_perm(CHANGE),

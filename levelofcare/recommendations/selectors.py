@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -87,8 +87,23 @@ REVIEW_VIEW_NAME: Final = "review"
 SAFETY_LOOKBACK: Final = timedelta(days=7)
 
 
+def recommendations_undecided() -> QuerySet[Recommendation]:
+    """Live recommendations with no decision yet (not superseded, not voided):
+    the review queue's rows, unannotated (the home dashboard counts them)."""
+    decided = Decision.objects.filter(recommendation=OuterRef("pk"))
+    return Recommendation.objects.filter(
+        ~Exists(decided),
+        superseded_by__isnull=True,
+        assessment__voided_at__isnull=True,
+    )
+
+
 def recommendations_waiting(
-    *, level: str = "", waited_hours: int | None = None, now: datetime | None = None
+    *,
+    level: str = "",
+    waited_hours: int | None = None,
+    safety_only: bool = False,
+    now: datetime | None = None,
 ) -> QuerySet[Recommendation]:
     """Live recommendations with no decision yet (not superseded by a newer
     assessment, not voided): highest level, then oldest, first.
@@ -99,13 +114,8 @@ def recommendations_waiting(
     rows).
     """
     now = now or timezone.now()
-    decided = Decision.objects.filter(recommendation=OuterRef("pk"))
     waiting = (
-        Recommendation.objects.filter(
-            ~Exists(decided),
-            superseded_by__isnull=True,
-            assessment__voided_at__isnull=True,
-        )
+        recommendations_undecided()
         .annotate(earlier_safety_unseen=Exists(_earlier_flags_unseen(now=now)))
         .select_related("client", "assessment__submitted_by", "criteria")
     )
@@ -115,6 +125,8 @@ def recommendations_waiting(
         waiting = waiting.filter(level=level)
     if waited_hours is not None:
         waiting = waiting.filter(created_at__lte=now - timedelta(hours=waited_hours))
+    if safety_only:
+        waiting = waiting.filter(safety_flag=True)
     return waiting.order_by("-priority", "created_at", "id")
 
 
@@ -210,14 +222,97 @@ def client_history(*, client_id: int, exclude_recommendation: int) -> dict[str, 
 # --- clients and assessments ------------------------------------------------------
 
 
-def client_search(*, query: str = "") -> QuerySet[Client]:
-    """Clients matching every word of `query` in name or reference, newest activity
-    first, each with its latest recommended level."""
+# The client list's `show` filter (home dashboard tiles link to it): value ->
+# what the list then shows, in words.
+CLIENT_SHOWS: Final = {
+    "drafts": "with an assessment draft in progress",
+    "today": "with an assessment submitted today",
+    "waiting": "with a recommendation waiting for a clinician's decision",
+    "mine": "in your caseload (you hold their scheduled progress review)",
+}
+
+
+def client_filter(
+    *, show: str = "", level: str = "", user: Any = None, now: datetime | None = None
+) -> Q:
+    """The condition on a client (`Client` rows, or `OuterRef("pk")` inside) for
+    the list's filters, shared with the home dashboard's counts so a tile's number
+    and its list agree.
+
+    `show`: one of `CLIENT_SHOWS` (or "" for all); `level`: the level of the
+    client's open placement (or "" for any); "mine" needs `user`.
+    """
+    condition = Q()
+    if show == "drafts":
+        condition &= Q(
+            Exists(
+                Assessment.objects.filter(
+                    client=OuterRef("pk"),
+                    status=Assessment.Status.DRAFT,
+                    voided_at__isnull=True,
+                )
+            )
+        )
+    elif show == "today":
+        today = timezone.localdate(now or timezone.now())
+        # Midnight to midnight in the clinic's time zone (a DST day has 23 or 25
+        # hours).
+        start, end = (
+            timezone.make_aware(datetime.combine(day, time.min))
+            for day in (today, today + timedelta(days=1))
+        )
+        condition &= Q(
+            Exists(
+                Assessment.objects.filter(
+                    client=OuterRef("pk"),
+                    status=Assessment.Status.SUBMITTED,
+                    submitted_at__gte=start,
+                    submitted_at__lt=end,
+                )
+            )
+        )
+    elif show == "waiting":
+        condition &= Q(
+            Exists(recommendations_undecided().filter(client=OuterRef("pk")))
+        )
+    elif show == "mine":
+        condition &= Q(
+            Exists(
+                ProgressReview.objects.filter(
+                    placement__client=OuterRef("pk"),
+                    placement__ended_at__isnull=True,
+                    status=ProgressReview.Status.SCHEDULED,
+                    assigned_to=user,
+                )
+            )
+        )
+    elif show:
+        raise ValueError(f"unknown client filter {show!r}")
+    if level:
+        condition &= Q(
+            Exists(
+                Placement.objects.filter(
+                    client=OuterRef("pk"), ended_at__isnull=True, level=level
+                )
+            )
+        )
+    return condition
+
+
+def client_search(
+    *, query: str = "", show: str = "", level: str = "", user: Any = None
+) -> QuerySet[Client]:
+    """Clients matching every word of `query` in name or reference (and the
+    filters of `client_filter`), newest activity first, each with its latest
+    recommended level."""
     latest = Recommendation.objects.filter(client=OuterRef("pk")).order_by(
         "-created_at", "-id"
     )
     open_placement = Placement.objects.filter(client=OuterRef("pk"), ended_at=None)
-    return clients_matching(query=query).annotate(
+    matching = clients_matching(query=query)
+    if show or level:
+        matching = matching.filter(client_filter(show=show, level=level, user=user))
+    return matching.annotate(
         latest_level=Subquery(latest.values("level")[:1]),
         has_recommendation=Subquery(latest.values("id")[:1]),
         placement_level=Subquery(open_placement.values("level")[:1]),
@@ -404,8 +499,7 @@ class ScoreTrend:
 
     @property
     def svg(self) -> SafeString:
-        # charts.trend_chart escapes every text node and attribute it writes.
-        return mark_safe(self.chart.svg)  # noqa: S308
+        return mark_safe(self.chart.svg)  # noqa: S308 - charts.py escapes all text
 
 
 def client_score_trends(*, client: Client) -> list[ScoreTrend]:

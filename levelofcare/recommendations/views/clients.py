@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from intake.models import Client
 from intake.services import client_record_viewed, client_records_viewed
+from levelofcare.models import LEVEL_RANK, LevelChoices
 from levelofcare.presentation import CLIENT_LIST_VIEW_NAME, CLIENT_SEARCH_VIEW_NAME
 from levelofcare.recommendations import selectors
 from locatr.http import signed_in_user
-from locatr.params import text_param
+from locatr.params import bad_request, text_param
 
 VIEW_CLIENTS = "intake.view_client"
 PAGE_SIZE: Final = 25
@@ -45,6 +46,14 @@ def client_list(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "POST":
         return _search_remember(request)
+    show = text_param(request.GET.get("show"), max_length=20)
+    if show is None or (show and show not in selectors.CLIENT_SHOWS):
+        return bad_request(
+            "“show” must be one of: " + ", ".join(selectors.CLIENT_SHOWS) + "."
+        )
+    level = text_param(request.GET.get("level"), max_length=20)
+    if level is None or (level and level not in LEVEL_RANK):
+        return bad_request("“level” must be one of: " + ", ".join(LEVEL_RANK) + ".")
     search_id = request.GET.get("search", "")
     query = ""
     if search_id:
@@ -53,9 +62,10 @@ def client_list(request: HttpRequest) -> HttpResponse:
             messages.info(request, "That search is no longer available: search again.")
             return redirect("levelofcare:client_list")
         query = searches[search_id]
-    page = Paginator(selectors.client_search(query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    clients = selectors.client_search(
+        query=query, show=show, level=level, user=request.user
     )
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     # Every client shown is a record view; a search's rows are named as such
     # (its terms stay in the session, never in the audit trail).
     client_records_viewed(
@@ -66,7 +76,25 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/client_list.html",
-        {"page": page, "search_terms": query, "search_id": search_id},
+        {
+            "page": page,
+            "search_terms": query,
+            "search_id": search_id,
+            "show": show,
+            "show_words": selectors.CLIENT_SHOWS.get(show, ""),
+            "level": level,
+            "level_label": dict(LevelChoices.choices).get(level, ""),
+            # Filters only (status and level values, never names): safe in URLs.
+            "extra_query": "".join(
+                f"{key}={value}&"
+                for key, value in (
+                    ("search", search_id),
+                    ("show", show),
+                    ("level", level),
+                )
+                if value
+            ),
+        },
     )
 
 

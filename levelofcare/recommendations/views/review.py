@@ -28,7 +28,7 @@ from levelofcare.presentation import (
 from levelofcare.recommendations import selectors, services
 from levelofcare.recommendations.forms import DecisionForm
 from locatr.http import signed_in_user
-from locatr.params import int_param
+from locatr.params import bad_request, int_param, text_param
 
 DECIDE = "levelofcare.add_decision"
 # Ten years: any real wait; more would overflow the date arithmetic.
@@ -58,11 +58,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         # A filter, not a record: ignored (with a word) rather than a 400 page.
         messages.warning(request, WAITED_IGNORED)
         hours_raw = ""
-    waiting = selectors.recommendations_waiting(level=level, waited_hours=waited)
+    flag = text_param(request.GET.get("flag"), max_length=20)
+    if flag not in ("", "safety"):
+        return bad_request("“flag” must be “safety” (or left out).")
+    waiting = selectors.recommendations_waiting(
+        level=level, waited_hours=waited, safety_only=flag == "safety"
+    )
     page = Paginator(waiting, 25).get_page(request.GET.get("page"))
     rows = [QueueRow(rec, missing_links(rec.missing)) for rec in page.object_list]
     flagged = sum(1 for row in rows if row.rec.safety_flag)
-    query = urlencode({k: v for k, v in (("level", level), ("waited", hours_raw)) if v})
+    query = urlencode(
+        {
+            k: v
+            for k, v in (("level", level), ("waited", hours_raw), ("flag", flag))
+            if v
+        }
+    )
     return render(
         request,
         "levelofcare/review_queue.html",
@@ -71,6 +82,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "level": level,
             "waited": hours_raw,
+            "flag": flag,
             "flagged": flagged,
             "levels": LevelChoices.choices,
             "extra_query": f"{query}&" if query else "",

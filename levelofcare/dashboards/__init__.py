@@ -1,0 +1,1 @@
+"""The home page's dashboard per role: counts read with SQL aggregates."""
