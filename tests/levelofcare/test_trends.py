@@ -291,3 +291,26 @@ def test_progress_review_page_shows_the_change_next_to_the_verdict(
         "PHQ-9 17 → 8 (−53%, response)",
         "GAD-7 12 → 11 (no change)",
     ]
+
+
+def test_the_demo_client_shows_a_trend_with_a_response(
+    coordinator: Any, clinician: Any
+) -> None:
+    from locatr.management.commands.create_demo_data import (
+        DEMO_CLIENTS,
+        demo_client_seed,
+    )
+
+    demo = next(d for d in DEMO_CLIENTS if d.reference == "DEMO-006")
+    assert demo_client_seed(demo, coordinator=coordinator, clinician=clinician)
+    person = Client.objects.get(reference="DEMO-006")
+    phq9, gad7 = client_score_trends(client=person)
+    assert [(r.total, r.level, r.decided) for r in phq9.rows] == [
+        (18, "iop", True),
+        (15, "iop", True),
+        (11, "outpatient", True),
+        (7, "outpatient", False),
+    ]
+    assert phq9.rows[-1].change.describe() == "PHQ-9 18 → 7 (−61%, response)"
+    assert gad7.rows[-1].change.describe() == "GAD-7 16 → 6 (−62%, response)"
+    assert [r.on for r in phq9.rows] == sorted(r.on for r in phq9.rows)

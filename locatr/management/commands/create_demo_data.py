@@ -177,6 +177,38 @@ DEMO_CLIENTS: Final = (
             ),
         ),
     ),
+    # The client page's score trends: an episode of five weeks, PHQ-9 18 -> 7 and
+    # GAD-7 16 -> 6 (a response on both), stepped down to outpatient, the last
+    # review waiting for a decision (its level shows as recommended).
+    DemoClient(
+        "DEMO-006",
+        "Rosalind",
+        "Inventedly",
+        date(1979, 4, 22),
+        "score trends: PHQ-9 18 -> 15 -> 11 -> 7, GAD-7 16 -> 6, IOP then "
+        "outpatient, latest review waiting",
+        (
+            Visit(
+                _answers(phq9=[3, 3, 2, 2, 2, 2, 2, 2, 0], gad7=[3, 2, 2, 2, 3, 2, 2]),
+                ago=35 * DAY,
+                decide=True,
+            ),
+            Visit(
+                _answers(phq9=[2, 2, 2, 2, 2, 2, 2, 1, 0], gad7=[2, 2, 2, 2, 2, 2, 1]),
+                ago=28 * DAY,
+                decide=True,
+            ),
+            Visit(
+                _answers(phq9=[2, 1, 1, 2, 1, 1, 2, 1, 0], gad7=[2, 1, 2, 1, 2, 1, 1]),
+                ago=21 * DAY,
+                decide=True,
+            ),
+            Visit(
+                _answers(phq9=[1, 1, 1, 1, 1, 1, 1, 0, 0], gad7=[1, 1, 1, 1, 1, 1, 0]),
+                ago=6 * DAY + timedelta(hours=12),
+            ),
+        ),
+    ),
 )
 
 
