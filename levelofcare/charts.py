@@ -256,11 +256,11 @@ def trend_chart(
     ]
     if levels:
         parts.append(_patterns(chart_id=chart_id, levels=levels))
-    parts.append(_bands(bands=bands, max_total=max_total, y=y))
+    coords = [(x(p.on.toordinal()), y(p.total)) for p in points]
+    parts.append(_bands(bands=bands, max_total=max_total, y=y, coords=coords))
     parts.append(
         _axes(points=points, max_total=max_total, x=x, y=y, with_year=with_year)
     )
-    coords = [(x(p.on.toordinal()), y(p.total)) for p in points]
     if not points:
         parts.append(
             element(
@@ -342,8 +342,33 @@ def _patterns(*, chart_id: str, levels: Sequence[LevelKey]) -> str:
     )
 
 
-def _bands(*, bands: Sequence[BandLike], max_total: int, y: LinearScale) -> str:
-    """Shaded rectangles, each named at its left edge."""
+def _label_side(
+    *, text: str, top_y: float, coords: Sequence[tuple[float, float]]
+) -> str:
+    """Where a band's name goes: its left edge, or its right edge when a point
+    (with its total written above it) would cover it there and not on the right."""
+
+    def covered(left: float, right: float) -> bool:
+        return any(
+            left - 8 <= px <= right + 8 and top_y - 8 <= py <= top_y + 40
+            for px, py in coords
+        )
+
+    width = 7 * len(text) + 8  # about 7 units per character at 12 units
+    if not covered(PLOT_LEFT, PLOT_LEFT + width):
+        return "start"
+    return "end" if not covered(PLOT_RIGHT - width, PLOT_RIGHT) else "start"
+
+
+def _bands(
+    *,
+    bands: Sequence[BandLike],
+    max_total: int,
+    y: LinearScale,
+    coords: Sequence[tuple[float, float]] = (),
+) -> str:
+    """Shaded rectangles, each named at its left edge (or its right edge, out of
+    the way of the points in `coords`)."""
     band_parts: list[str] = []
     previous_top = -1
     for i, band in enumerate(bands):
@@ -351,6 +376,7 @@ def _bands(*, bands: Sequence[BandLike], max_total: int, y: LinearScale) -> str:
         high = float(max_total) if band.top >= max_total else band.top + 0.5
         previous_top = band.top
         top_y, bottom_y = y(high), y(low)
+        side = _label_side(text=band.label, top_y=top_y, coords=coords)
         band_parts.append(
             element(
                 "g",
@@ -368,8 +394,9 @@ def _bands(*, bands: Sequence[BandLike], max_total: int, y: LinearScale) -> str:
                 element(
                     "text",
                     {
-                        "x": PLOT_LEFT + 4,
+                        "x": PLOT_LEFT + 4 if side == "start" else PLOT_RIGHT - 4,
                         "y": top_y + 13,
+                        "text-anchor": side,
                         "class": "chart-band-label",
                         "font-size": 12,
                         "fill": "#495057",

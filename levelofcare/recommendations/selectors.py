@@ -452,17 +452,16 @@ TREND_INSTRUMENTS: Final = ("phq9", "gad7")
 # The level strip under a trend chart, most intensive first (then "insufficient
 # information": a recommendation without a level, not decided yet).
 TREND_LEVELS: Final = (
-    *(
-        charts.LevelKey(level.slug, short, level.label)
-        for level, short in (
-            (rules.Level.INPATIENT, "IP"),
-            (rules.Level.IOP, "IOP"),
-            (rules.Level.OUTPATIENT, "OP"),
-        )
-    ),
-    charts.LevelKey("none", "?", rules.INSUFFICIENT_LABEL),
+    charts.LevelKey(rules.Level.INPATIENT.slug, "IP", "inpatient"),
+    charts.LevelKey(rules.Level.IOP.slug, "IOP", "intensive outpatient"),
+    charts.LevelKey(rules.Level.OUTPATIENT.slug, "OP", "outpatient"),
+    charts.LevelKey("none", "?", "insufficient information"),
 )
-_LEVEL_KEYS: Final = {level.key: level for level in TREND_LEVELS}
+# The data table's words for a level: the app's own labels.
+_LEVEL_LABELS: Final = {
+    **{level.slug: level.label for level in rules.Level},
+    "none": rules.INSUFFICIENT_LABEL,
+}
 
 
 @dataclass(frozen=True)
@@ -480,7 +479,7 @@ class TrendRow:
 
     @property
     def level_label(self) -> str:
-        return _LEVEL_KEYS[self.level].name
+        return _LEVEL_LABELS[self.level]
 
 
 @dataclass(frozen=True)

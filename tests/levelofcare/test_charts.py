@@ -261,3 +261,21 @@ def test_charts_import_no_django():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_band_name_moves_right_when_the_first_point_would_cover_it():
+    root = _tree(
+        _chart([TrendPoint(date(2026, 3, 3), 18), TrendPoint(date(2026, 3, 24), 2)])
+    )
+    anchors = {
+        g.get("data-band"): g.find("svg:text", NS).get("text-anchor")
+        for g in root.iter(f"{{{NS['svg']}}}g")
+        if g.get("class") == "chart-band"
+    }
+    assert anchors == {
+        "minimal": "start",
+        "mild": "start",
+        "moderate": "start",
+        "moderately severe": "end",  # the first point, 18, sits at its top left
+        "severe": "start",
+    }
