@@ -121,3 +121,22 @@ def test_clinician_dashboard_tile_leads_to_the_caseload_at_that_level(
     expect(page.locator("tbody tr")).to_contain_text("DEMO-006")
     assert serious_violations(page) == []
     assert not scrolls_sideways(page)
+
+
+def test_progress_review_page_shows_each_change_next_to_the_verdict(
+    coordinator: Any, clinician: Any, live_server: Any, page: Page
+) -> None:
+    from levelofcare.models import Recommendation
+
+    person = _demo_client(coordinator, clinician)
+    latest = Recommendation.objects.filter(client=person).latest("created_at")
+    browser_login(page, live_server, clinician.username, PASSWORD)
+    page.goto(f"{live_server.url}{latest.get_absolute_url()}")
+    comparison = page.get_by_test_id("comparison")
+    expect(comparison.get_by_test_id("change")).to_have_text("No change")
+    expect(comparison.get_by_test_id("score-change")).to_have_text(
+        ["PHQ-9 18 → 7 (−61%, response)", "GAD-7 16 → 6 (−62%, response)"]
+    )
+    assert serious_violations(page) == []
+    page.set_viewport_size(PHONE)
+    assert not scrolls_sideways(page)

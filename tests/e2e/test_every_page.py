@@ -100,6 +100,13 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "result": reverse("levelofcare:assessment_result", args=[s.pending_assessment]),
         "print": reverse("levelofcare:assessment_print", args=[s.pending_assessment]),
     }
+    # The home dashboard's tiles link to filtered lists (issue 14).
+    caseload["client list: drafts"] = reverse("levelofcare:client_list") + (
+        "?show=drafts"
+    )
+    caseload["client list: mine at inpatient"] = reverse("levelofcare:client_list") + (
+        "?show=mine&level=inpatient"
+    )
     if role == "coordinator":
         return {
             **common,
@@ -116,6 +123,10 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
                 "levelofcare:review", args=[s.pending_recommendation]
             ),
             "reviews due": reverse("levelofcare:progress_reviews_due"),
+            "review queue: safety-flagged": reverse("levelofcare:review_queue")
+            + "?flag=safety",
+            "reviews due: overdue": reverse("levelofcare:progress_reviews_due")
+            + "?status=overdue",
             "start progress review": reverse(
                 "levelofcare:progress_review_start", args=[s.progress_review]
             ),
