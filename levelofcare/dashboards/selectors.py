@@ -22,12 +22,12 @@ from django.db.models import Count, IntegerField, Max, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from intake.models import Client
 from levelofcare import rules
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import Decision, OutboxEmail, ProgressReview, Recommendation
 from levelofcare.recommendations.selectors import (
-    client_filter,
+    clients_at_level,
+    clients_shown,
     recommendations_undecided,
 )
 
@@ -43,18 +43,14 @@ class _Count(Subquery):
 
 
 def _counts(**querysets: QuerySet[Any]) -> dict[str, int]:
-    """Each queryset's row count, all in one query: scalar subqueries selected on
-    one row of the user table (never empty while someone is signed in)."""
+    """Each queryset's row count (pass `.values(...)`, `.distinct()` where rows
+    repeat), all in one query: scalar subqueries selected on one row of the user
+    table (never empty while someone is signed in)."""
     aliases = {f"count_{name}": qs for name, qs in querysets.items()}
     found = list(
         get_user_model()
         .objects.order_by()
-        .annotate(
-            **{
-                alias: _Count(qs.order_by().values("pk"))
-                for alias, qs in aliases.items()
-            }
-        )
+        .annotate(**{alias: _Count(qs.order_by()) for alias, qs in aliases.items()})
         .values(*aliases)[:1]
     )
     return {name: int(found[0][f"count_{name}"]) if found else 0 for name in querysets}
@@ -69,10 +65,11 @@ class CoordinatorCounts:
 
 def dashboard_coordinator(*, now: datetime | None = None) -> CoordinatorCounts:
     """Clients with a draft in progress, assessed today, waiting for a decision
-    (the client list's `show` filters): one aggregate query."""
-    counts = Client.objects.aggregate(
+    (distinct clients among the rows the client list's `show` filters keep): one
+    query."""
+    counts = _counts(
         **{
-            show: Count("pk", filter=client_filter(show=show, now=now))
+            show: clients_shown(show=show, now=now).distinct()
             for show in ("drafts", "today", "waiting")
         }
     )
@@ -106,17 +103,17 @@ def dashboard_clinician(*, user: Any, now: datetime | None = None) -> ClinicianC
         assigned_to=user,
         due_at__lte=now + timedelta(hours=lead_hours),
     )
+    mine = clients_shown(show="mine", user=user)
     caseload = {
-        f"caseload_{level}": Client.objects.filter(
-            client_filter(show="mine", level=level, user=user)
-        )
+        # One open placement per client: its rows are distinct clients.
+        f"caseload_{level}": clients_at_level(level=level).filter(client_id__in=mine)
         for level in LEVELS
     }
     counts = _counts(
-        waiting=waiting,
-        waiting_flagged=waiting.filter(safety_flag=True),
-        due=due,
-        overdue=due.filter(due_at__lt=now),
+        waiting=waiting.values("pk"),
+        waiting_flagged=waiting.filter(safety_flag=True).values("pk"),
+        due=due.values("pk"),
+        overdue=due.filter(due_at__lt=now).values("pk"),
         **caseload,
     )
     return ClinicianCounts(
@@ -177,9 +174,9 @@ def dashboard_criteria_admin(*, now: datetime | None = None) -> AdminCounts:
     decisions = override_decisions(now=now)
     overrides = decisions.filter(kind=Decision.Kind.OVERRIDE)
     counts = _counts(
-        decisions=decisions,
-        overrides=overrides,
-        failed_emails=OutboxEmail.objects.exclude(failed_at=None),
+        decisions=decisions.values("pk"),
+        overrides=overrides.values("pk"),
+        failed_emails=OutboxEmail.objects.exclude(failed_at=None).values("pk"),
     )
     top = (
         # One original decision per recommendation: counting recommendations

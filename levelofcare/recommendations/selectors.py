@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -232,28 +232,19 @@ CLIENT_SHOWS: Final = {
 }
 
 
-def client_filter(
-    *, show: str = "", level: str = "", user: Any = None, now: datetime | None = None
-) -> Q:
-    """The condition on a client (`Client` rows, or `OuterRef("pk")` inside) for
-    the list's filters, shared with the home dashboard's counts so a tile's number
-    and its list agree.
-
-    `show`: one of `CLIENT_SHOWS` (or "" for all); `level`: the level of the
-    client's open placement (or "" for any); "mine" needs `user`.
-    """
-    condition = Q()
+def clients_shown(
+    *, show: str, user: Any = None, now: datetime | None = None
+) -> QuerySet[Any]:
+    """The `client_id`s (with repeats) that the list's `show` filter keeps, read
+    from the rows that put a client there: its drafts, its assessments submitted
+    today, its undecided recommendations, or the user's scheduled progress
+    reviews of open placements ("mine"). The home dashboard counts them
+    distinct; the list keeps the clients among them."""
     if show == "drafts":
-        condition &= Q(
-            Exists(
-                Assessment.objects.filter(
-                    client=OuterRef("pk"),
-                    status=Assessment.Status.DRAFT,
-                    voided_at__isnull=True,
-                )
-            )
-        )
-    elif show == "today":
+        return Assessment.objects.filter(
+            status=Assessment.Status.DRAFT, voided_at__isnull=True
+        ).values("client_id")
+    if show == "today":
         today = timezone.localdate(now or timezone.now())
         # Midnight to midnight in the clinic's time zone (a DST day has 23 or 25
         # hours).
@@ -261,41 +252,40 @@ def client_filter(
             timezone.make_aware(datetime.combine(day, time.min))
             for day in (today, today + timedelta(days=1))
         )
-        condition &= Q(
-            Exists(
-                Assessment.objects.filter(
-                    client=OuterRef("pk"),
-                    status=Assessment.Status.SUBMITTED,
-                    submitted_at__gte=start,
-                    submitted_at__lt=end,
-                )
-            )
-        )
-    elif show == "waiting":
-        condition &= Q(
-            Exists(recommendations_undecided().filter(client=OuterRef("pk")))
-        )
-    elif show == "mine":
-        condition &= Q(
-            Exists(
-                ProgressReview.objects.filter(
-                    placement__client=OuterRef("pk"),
-                    placement__ended_at__isnull=True,
-                    status=ProgressReview.Status.SCHEDULED,
-                    assigned_to=user,
-                )
-            )
-        )
-    elif show:
-        raise ValueError(f"unknown client filter {show!r}")
+        return Assessment.objects.filter(
+            status=Assessment.Status.SUBMITTED,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+        ).values("client_id")
+    if show == "waiting":
+        return recommendations_undecided().values("client_id")
+    if show == "mine":
+        return ProgressReview.objects.filter(
+            placement__ended_at__isnull=True,
+            status=ProgressReview.Status.SCHEDULED,
+            assigned_to=user,
+        ).values(client_id=F("placement__client_id"))
+    raise ValueError(f"unknown client filter {show!r}")
+
+
+def clients_at_level(*, level: str) -> QuerySet[Any]:
+    """The `client_id`s of open placements at `level` (one per client)."""
+    return Placement.objects.filter(ended_at__isnull=True, level=level).values(
+        "client_id"
+    )
+
+
+def client_filter(
+    *, show: str = "", level: str = "", user: Any = None, now: datetime | None = None
+) -> Q:
+    """The client list's filters as a condition on `Client` rows: `show` one of
+    `CLIENT_SHOWS` (or "" for all; "mine" needs `user`), `level` the level of
+    the client's open placement (or "" for any)."""
+    condition = Q()
+    if show:
+        condition &= Q(pk__in=clients_shown(show=show, user=user, now=now))
     if level:
-        condition &= Q(
-            Exists(
-                Placement.objects.filter(
-                    client=OuterRef("pk"), ended_at__isnull=True, level=level
-                )
-            )
-        )
+        condition &= Q(pk__in=clients_at_level(level=level))
     return condition
 
 
