@@ -185,9 +185,9 @@ def recommendation_progress_review(
 def recommendation_decisions(*, recommendation: Recommendation) -> list[Decision]:
     """Every decision on it, oldest first (the original, then corrections)."""
     return list(
-        recommendation.decisions.select_related("decided_by", "corrects").order_by(
-            "decided_at", "id"
-        )
+        recommendation.decisions.select_related(
+            "decided_by", "corrects", "referred_program", "placement"
+        ).order_by("decided_at", "id")
     )
 
 
@@ -275,7 +275,7 @@ def client_at_a_glance(*, client: Client, now: datetime | None = None) -> AtAGla
     queries, whatever the history length."""
     placement = (
         Placement.objects.filter(client=client, ended_at__isnull=True)
-        .select_related("decision")
+        .select_related("decision__referred_program", "program")
         .first()
     )
     next_review = None
