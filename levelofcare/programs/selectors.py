@@ -117,6 +117,7 @@ def levels_with_room() -> set[str]:
     """Levels with at least one active program with an open place (one query)."""
     return set(
         Program.objects.filter(is_active=True, open_places__gt=0)
+        .order_by()
         .values_list("level", flat=True)
         .distinct()
     )
