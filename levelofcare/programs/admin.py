@@ -10,8 +10,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from levelofcare.models import Program
@@ -96,6 +97,21 @@ class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     ) -> bool:
         return False
 
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            # A past version is read, never posted back ("reverted"): it would
+            # rewrite the open places that placements took since.
+            raise PermissionDenied
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
+
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Reverting would rewrite open places that placements took since.
         return True
