@@ -90,7 +90,7 @@ class DecisionForm(forms.Form):
         required=False,
     )
     program = forms.CharField(
-        label="Program outside the directory",
+        label="Name of the program",
         required=False,
         max_length=200,
         help_text="Only when the program is not in the directory: its name.",
@@ -192,12 +192,17 @@ class DecisionForm(forms.Form):
         if data.get("action") == self.ACCEPT:
             if self.without_recommendation:
                 self.add_error("action", "There is no recommended level to accept.")
-            # Accepting needs no level of one's own, no reason and no acknowledgement.
+            # Accepting needs no level of one's own and no reason; no
+            # acknowledgement either, unless a service gap places the client
+            # below an inpatient recommendation.
             data.update(
                 level=self.recommendation.level,
                 reason_code="",
-                safety_acknowledged=False,
+                safety_acknowledged=self._gap_below_inpatient(data)
+                and data.get("safety_acknowledged", False),
             )
+            if self._gap_below_inpatient(data) and not data["safety_acknowledged"]:
+                self.add_error("safety_acknowledged", self.SAFETY_GAP)
         elif not data.get("level"):
             self.add_error("level", "Choose the level of care you decide on.")
         elif self.without_recommendation:
@@ -210,6 +215,21 @@ class DecisionForm(forms.Form):
             self._clean_override(data, has_rationale=bool(rationale))
         return data
 
+    SAFETY_GAP = (
+        "Confirm that you have considered the safety criteria before placing the "
+        "client below inpatient care."
+    )
+
+    def _gap_below_inpatient(self, data: dict[str, Any]) -> bool:
+        placed = data.get("placed_level", "")
+        return (
+            self.recommendation.level == "inpatient"
+            and placed in LEVEL_RANK
+            and LEVEL_RANK[placed] < LEVEL_RANK["inpatient"]
+        )
+
+    GAP_FIELDS = ("service_gap", "placed_level", "gap_waitlist")
+
     def _clean_program(self, data: dict[str, Any]) -> None:
         """Turn the program choice into the service's arguments."""
         choice = data.get("program_choice", "")
@@ -217,20 +237,17 @@ class DecisionForm(forms.Form):
         data["referred_program"] = None
         if choice == "" and name:
             choice = self.OTHER  # the name typed is the choice (no JavaScript)
-        if choice != self.GAP:
-            data.update(service_gap="", placed_level="")
+        if choice == self.GAP:
+            self._clean_gap(data)
+            return
+        # The gap's fields are posted whatever the choice (hidden, with their
+        # defaults for the level shown): only a service gap reads them.
+        for field in self.GAP_FIELDS:
+            self.errors.pop(field, None)
+        data.update(service_gap="", placed_level="")
         if choice == self.OTHER:
             if not name:
                 self.add_error("program", "Type the name of the program.")
-        elif choice == self.GAP:
-            data["program"] = ""
-            if not data.get("service_gap"):
-                self.add_error("service_gap", "Choose why no program fits.")
-            if not data.get("placed_level"):
-                self.add_error(
-                    "placed_level", "Choose the level the client is placed at."
-                )
-            data["referred_program"] = self.programs.get(data.get("gap_waitlist", ""))
         elif choice:
             if name:
                 self.add_error(
@@ -238,6 +255,14 @@ class DecisionForm(forms.Form):
                     "Leave this empty when you choose a program from the directory.",
                 )
             data["referred_program"] = self.programs[choice]
+
+    def _clean_gap(self, data: dict[str, Any]) -> None:
+        data["program"] = ""
+        if "service_gap" in data and not data["service_gap"]:
+            self.add_error("service_gap", "Choose why no program fits.")
+        if "placed_level" in data and not data["placed_level"]:
+            self.add_error("placed_level", "Choose the level the client is placed at.")
+        data["referred_program"] = self.programs.get(data.get("gap_waitlist", ""))
 
     def _clean_override(self, data: dict[str, Any], *, has_rationale: bool) -> None:
         recommended = self.recommendation.level

@@ -265,8 +265,8 @@ def decision_record(
        (`service_gap`, a `Decision.ServiceGap` code): the placement is at
        `placed_level`, recording the decided level as the indicated one and the
        gap (a referred program, then full, can still be waitlisted). Placing
-       below inpatient when inpatient was recommended or decided needs the
-       safety acknowledgement: never a silent step down.
+       below an inpatient recommendation needs the safety acknowledgement, as
+       in step 2: never a silent step down.
     """
     now = now or timezone.now()
     recommended = recommendation.level
@@ -289,8 +289,10 @@ def decision_record(
         raise DecisionError(
             "Deciding without a recommendation needs a written rationale."
         )
-    below_inpatient = "inpatient" in (recommended, level) and (
-        LEVEL_RANK[placed] < LEVEL_RANK["inpatient"]
+    # The client's placed level counts: a service gap never places below an
+    # inpatient recommendation silently.
+    below_inpatient = (
+        recommended == "inpatient" and LEVEL_RANK[placed] < LEVEL_RANK["inpatient"]
     )
     if below_inpatient and not safety_acknowledged:
         raise DecisionError(

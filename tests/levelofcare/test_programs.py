@@ -13,12 +13,13 @@ from django.db.models.functions import TruncMonth
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from intake.models import Client
+from intake.models import Client, RecordView
 from levelofcare.errors import DecisionError, ProgramFull
 from levelofcare.models import Decision, Placement, Program, WaitlistEntry
 from levelofcare.programs.selectors import programs_directory
 from levelofcare.programs.services import waitlist_leave
 from levelofcare.recommendations import services
+from levelofcare.recommendations.forms import DecisionForm
 from tests.factories import (
     PHQ9_20,
     ClientFactory,
@@ -650,3 +651,56 @@ def _demo(username: str) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+def test_no_inpatient_bed_a_gap_below_it_asks_for_the_acknowledgement_on_the_page(
+    as_clinician: HttpClient, coordinator: Any, clinician: Any
+) -> None:
+    ProgramFactory(name="Daytime IOP")
+    rec = submit_assessment(user=coordinator, answer_dict=INPATIENT)
+    RecordView.objects.create(user=clinician, client=rec.client, view_name="review")
+    gap = {
+        "action": "accept",
+        "program_choice": "gap",
+        "service_gap": "no_program",
+        "placed_level": "iop",
+    }
+
+    refused = _decide(as_clinician, rec, **gap)
+
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["safety_acknowledged"] == [
+        DecisionForm.SAFETY_GAP
+    ]
+    assert _decide(as_clinician, rec, safety_acknowledged="on", **gap).status_code == (
+        302
+    )
+    decision = Decision.objects.get()
+    assert (decision.kind, decision.level, decision.safety_acknowledged) == (
+        "accept",
+        "inpatient",
+        True,
+    )
+    assert Placement.objects.get().level == "iop"
+
+
+def test_the_gap_fields_posted_with_another_choice_are_ignored(
+    as_clinician: HttpClient, coordinator: Any
+) -> None:
+    # The page ranked IOP programs (the gap's level list leaves IOP out); the
+    # clinician overrides to outpatient with the hidden gap fields as they were.
+    rec = submit_assessment(user=coordinator, answer_dict=IOP)
+    response = _decide(
+        as_clinician,
+        rec,
+        action="override",
+        level="outpatient",
+        reason_code="client_preference",
+        rationale="Prefers weekly therapy.",
+        service_gap="no_program",
+        placed_level="outpatient",
+        gap_waitlist="999",
+    )
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.level, placement.service_gap) == ("outpatient", "")
