@@ -326,10 +326,10 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
                 TimelineEvent(a.submitted_at or a.created_at, "assessment", a)
             )
     decisions = Decision.objects.filter(recommendation__client=client).select_related(
-        "decided_by", "recommendation", "corrects"
+        "decided_by", "recommendation", "corrects", "referred_program"
     )
     events.extend(TimelineEvent(d.decided_at, "decision", d) for d in decisions)
-    for p in Placement.objects.filter(client=client):
+    for p in Placement.objects.filter(client=client).select_related("program"):
         events.append(TimelineEvent(p.started_at, "placement_start", p))
         if p.ended_at:
             events.append(TimelineEvent(p.ended_at, "placement_end", p))

@@ -470,6 +470,9 @@ def test_recording_a_service_gap_from_the_review_page(
         "outpatient) indicated, placed at Outpatient until a place opens "
         "(on the waitlist of Only IOP)."
     ) in chart
+    # The timeline says so too: the decision's gap and the placement's level.
+    assert "; service gap: programs at this level are full" in chart
+    assert "(service gap: IOP (intensive outpatient) indicated)" in chart
 
 
 def test_review_page_queries_stay_constant_with_500_programs(
