@@ -5,11 +5,11 @@ number of programs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from django.db.models import Count, Q, QuerySet
 
-from intake.models import Client
-from levelofcare.models import LevelChoices, Program, Recommendation, WaitlistEntry
+from levelofcare.models import LevelChoices, Program, Recommendation
 from levelofcare.programs import matching
 
 
@@ -65,6 +65,10 @@ def client_needs(*, recommendation: Recommendation) -> matching.ClientNeeds:
     )
 
 
+# The review page offers the best few; the rest are in the directory.
+MATCHES_SHOWN: Final = 15
+
+
 @dataclass(frozen=True)
 class RankedProgram:
     """A program of the directory with its place in the ranking and why."""
@@ -83,6 +87,15 @@ class ProgramMatches:
     ranked: list[RankedProgram]
     gap: matching.GapReason | None
     placement_levels: list[str]
+
+    @property
+    def shown(self) -> list[RankedProgram]:
+        """The best `MATCHES_SHOWN`: the choices of the decision form."""
+        return self.ranked[:MATCHES_SHOWN]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, len(self.ranked) - MATCHES_SHOWN)
 
     @property
     def level_label(self) -> str:
@@ -120,17 +133,4 @@ def levels_with_room() -> set[str]:
         .order_by()
         .values_list("level", flat=True)
         .distinct()
-    )
-
-
-def program_waitlist_length(*, program: Program) -> int:
-    return WaitlistEntry.objects.filter(program=program, left_at__isnull=True).count()
-
-
-def client_waitlists(*, client: Client) -> list[WaitlistEntry]:
-    """The programs the client waits for now, longest waiting first."""
-    return list(
-        WaitlistEntry.objects.filter(client=client, left_at__isnull=True)
-        .select_related("program")
-        .order_by("added_at", "id")
     )

@@ -150,7 +150,7 @@ class DecisionForm(forms.Form):
     def _programs_from(self, matches: ProgramMatches | None) -> None:
         """The program choices: the ranked matches, then outside the directory, a
         service gap, or none yet; the gap's levels nearest first."""
-        ranked = matches.ranked if matches else []
+        ranked = matches.shown if matches else []
         self.programs: dict[str, Program] = {
             str(r.program.pk): r.program for r in ranked
         }

@@ -498,7 +498,12 @@ def test_review_page_queries_stay_constant_with_500_programs(
     as_clinician.get(_review(rec))  # warm the session and permission caches
     with django_assert_max_num_queries(30) as captured:
         response = as_clinician.get(_review(rec))
-    assert len(response.context["matches"].ranked) == 500
+    matches = response.context["matches"]
+    assert len(matches.ranked) == 500
+    # The form offers the best 15 (all fit 2 days a week: open places first).
+    assert len(matches.shown) == len(response.context["form"].programs) == 15
+    assert all(r.program.open_places > 0 for r in matches.shown)
+    assert "485 more programs at this level rank lower" in response.content.decode()
     program_queries = [
         q for q in captured.captured_queries if 'FROM "levelofcare_program"' in q["sql"]
     ]
