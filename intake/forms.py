@@ -48,7 +48,14 @@ def _yes_no(value: object) -> str:
 class ClientForm(forms.ModelForm):  # type: ignore[type-arg]  # no [Client] at run time
     class Meta:
         model = Client
-        fields = ["reference", "given_name", "family_name", "date_of_birth", "contact"]
+        fields = [
+            "reference",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "contact",
+            "payer",
+        ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         error_messages = {
             "reference": {"unique": "A client with this reference already exists."}
@@ -66,6 +73,10 @@ class ClientForm(forms.ModelForm):  # type: ignore[type-arg]  # no [Client] at r
             raise ValidationError("Enter the clinic reference.")
         reference_validator(reference)
         return reference
+
+    def clean_payer(self) -> str:
+        # One space between words: matched against the programs' payer lists.
+        return " ".join(str(self.cleaned_data.get("payer", "")).split())
 
     def clean_date_of_birth(self) -> date:
         dob: date = self.cleaned_data["date_of_birth"]

@@ -55,6 +55,12 @@ class Client(models.Model):
     contact = models.CharField(
         max_length=200, blank=True, help_text="Phone or email (optional)."
     )
+    payer = models.CharField(
+        "payer",
+        max_length=100,
+        blank=True,
+        help_text="Insurance or other payer, as the programs list it (optional).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

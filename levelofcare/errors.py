@@ -2,7 +2,8 @@
 
 ServiceError (locatr.errors)
 ├── DecisionError            a decision that may not be recorded
-│   └── DecisionConflict     someone else decided first (carries the winner)
+│   ├── DecisionConflict     someone else decided first (carries the winner)
+│   └── ProgramFull          the program referred to has no open place (any more)
 ├── CriteriaConflictError    the criteria version edited is no longer active
 ├── VoidError                an assessment that can no longer be voided
 ├── ProgressReviewError      a progress review that cannot be scheduled,
@@ -18,13 +19,14 @@ from typing import TYPE_CHECKING
 from locatr.errors import ServiceError
 
 if TYPE_CHECKING:
-    from levelofcare.models import Decision
+    from levelofcare.models import Decision, Program
 
 __all__ = [
     "BreakGlassError",
     "CriteriaConflictError",
     "DecisionConflict",
     "DecisionError",
+    "ProgramFull",
     "ProgressReviewError",
     "ServiceError",
     "VoidError",
@@ -57,3 +59,17 @@ class VoidError(ServiceError):
 
 class BreakGlassError(ServiceError):
     """A break-the-glass request that cannot be logged (no reason, no client)."""
+
+
+class ProgramFull(DecisionError):
+    """The program referred to has no open place (someone may have just taken the
+    last one): nothing was recorded; the clinician may join its waitlist."""
+
+    def __init__(self, program: Program, *, waitlist_length: int) -> None:
+        super().__init__(
+            f"{program.name} has no open place now (waitlist: {waitlist_length}). "
+            "Nothing was recorded: tick “Join the waitlist” to refer the client "
+            "to its waitlist, choose another program, or record a service gap."
+        )
+        self.program = program
+        self.waitlist_length = waitlist_length

@@ -233,6 +233,146 @@ class Recommendation(models.Model):
         }
 
 
+class Program(models.Model):
+    """A program of the clinic's directory: its level, schedule, modality, places
+    and accepted payers. Kept by criteria admins in Django admin (with history).
+
+    `open_places` is the clinic's count, taken when a placement in the program
+    starts and released when it ends (`levelofcare.programs.services`, under a
+    row lock). The waitlist is rows (`WaitlistEntry`), so its length is counted,
+    never typed.
+    """
+
+    class Hours(models.TextChoices):
+        DAYTIME = "daytime", "Daytime"
+        EVENING = "evening", "Evening"
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIRTUAL = "virtual", "Virtual (telehealth)"
+        HYBRID = "hybrid", "Hybrid (in person and virtual)"
+
+    # Monday first; stored as comma-separated codes ("mon,wed,fri"): portable to
+    # SQLite, where the laptop runs (no ArrayField).
+    DAYS: Final = (
+        ("mon", "Monday"),
+        ("tue", "Tuesday"),
+        ("wed", "Wednesday"),
+        ("thu", "Thursday"),
+        ("fri", "Friday"),
+        ("sat", "Saturday"),
+        ("sun", "Sunday"),
+    )
+
+    name = models.CharField(max_length=200, unique=True)
+    level = models.CharField(max_length=12, choices=LevelChoices.choices)
+    days = models.CharField(
+        "days of the week",
+        max_length=27,
+        blank=True,
+        help_text="The days the program meets.",
+    )
+    hours = models.CharField(
+        max_length=10, choices=Hours.choices, default=Hours.DAYTIME
+    )
+    modality = models.CharField(
+        max_length=10, choices=Modality.choices, default=Modality.IN_PERSON
+    )
+    location = models.CharField(
+        max_length=200, blank=True, help_text="Address or site; blank when virtual."
+    )
+    capacity = models.PositiveIntegerField(help_text="Places in the program.")
+    open_places = models.PositiveIntegerField(
+        help_text="Places free today (taken and released as placements start and end)."
+    )
+    accepted_payers = models.TextField(
+        blank=True, help_text="One payer per line, as written on clients' records."
+    )
+    is_active = models.BooleanField("active", default=True)
+    history = HistoricalRecords(bases=[HistorySnapshot])
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["level", "is_active"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(open_places__lte=models.F("capacity")),
+                name="program_open_places_within_capacity",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def day_codes(self) -> tuple[str, ...]:
+        return tuple(code for code in self.days.split(",") if code)
+
+    @property
+    def days_label(self) -> str:
+        names = dict(self.DAYS)
+        return ", ".join(names[code][:3] for code in self.day_codes if code in names)
+
+    @property
+    def payer_list(self) -> tuple[str, ...]:
+        return tuple(
+            line.strip() for line in self.accepted_payers.splitlines() if line.strip()
+        )
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for a place in a program: who, which program, since when,
+    and when (and why) they left the waitlist."""
+
+    class LeftReason(models.TextChoices):
+        PLACED = "placed", "Placed in the program"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="waitlist"
+    )
+    client = models.ForeignKey(
+        "intake.Client", on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    decision = models.ForeignKey(
+        "Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_reason = models.CharField(
+        max_length=10, choices=LeftReason.choices, blank=True
+    )
+    history = HistoricalRecords(bases=[HistorySnapshot])
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "client"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_open_waitlist_entry_per_client_and_program",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["program"],
+                condition=models.Q(left_at__isnull=True),
+                name="waitlistentry_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Client {self.client_id} waiting for program {self.program_id}"
+
+
 class Decision(models.Model):
     """A clinician's signed decision on a recommendation. Never edited afterwards."""
 
@@ -259,6 +399,15 @@ class Decision(models.Model):
         )
         OTHER = "other", "Other"
 
+    class ServiceGap(models.TextChoices):
+        """Why no program at the decided level could take the client."""
+
+        NO_PROGRAM = "no_program", "No program at this level"
+        FULL = "full", "Programs at this level are full"
+        SCHEDULE = "schedule", "No program with a schedule that fits"
+        PAYER = "payer", "No program accepts the client's payer"
+        DISTANCE = "distance", "Programs are too far away"
+
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="decisions"
     )
@@ -268,7 +417,20 @@ class Decision(models.Model):
         max_length=30, choices=ReasonCode.choices, blank=True
     )
     rationale = models.TextField(blank=True)
+    # A program outside the directory (free text); `referred_program` for one in it.
     program = models.CharField("program referred to", max_length=200, blank=True)
+    referred_program = models.ForeignKey(
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    # No program at the decided level could take the client: why (the placement
+    # then records the level the client was placed at instead).
+    service_gap = models.CharField(
+        max_length=20, choices=ServiceGap.choices, blank=True
+    )
     safety_acknowledged = models.BooleanField(default=False)
     corrects = models.OneToOneField(
         "self",
@@ -306,14 +468,36 @@ class Decision(models.Model):
 
 
 class Placement(models.Model):
-    """A client at a level of care since a date (until closed)."""
+    """A client at a level of care since a date (until closed).
+
+    `level` is where the client is placed; `indicated_level` the level the
+    clinician decided. They differ only on a service gap (no program at the
+    decided level could take the client): `service_gap` then holds the reason,
+    so reports count gaps by indicated level and month in SQL.
+    """
 
     client = models.ForeignKey(
         "intake.Client", on_delete=models.PROTECT, related_name="placements"
     )
     level = models.CharField(max_length=12, choices=LevelChoices.choices)
+    indicated_level = models.CharField(
+        "clinically indicated level",
+        max_length=12,
+        choices=LevelChoices.choices,
+        blank=True,
+    )
+    service_gap = models.CharField(
+        max_length=20, choices=Decision.ServiceGap.choices, blank=True
+    )
     decision = models.OneToOneField(
         Decision, on_delete=models.PROTECT, related_name="placement"
+    )
+    program = models.ForeignKey(
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="placements",
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -326,11 +510,26 @@ class Placement(models.Model):
                 fields=["client"],
                 condition=models.Q(ended_at__isnull=True),
                 name="one_open_placement_per_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_gap="") | ~models.Q(indicated_level=""),
+                name="placement_service_gap_has_indicated_level",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["indicated_level", "started_at"],
+                condition=~models.Q(service_gap=""),
+                name="placement_service_gaps",
             )
         ]
 
     def __str__(self) -> str:
         return f"Placement {self.pk}: {self.level}"
+
+    @property
+    def has_service_gap(self) -> bool:
+        return bool(self.service_gap)
 
     @property
     def is_open(self) -> bool:

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from levelofcare.audit import views as audit
 from levelofcare.criteria import views as criteria
 from levelofcare.notifications import views as notifications
+from levelofcare.programs import views as programs
 from levelofcare.progress import views as progress
 from levelofcare.recommendations.views import assessments, clients, review
 
@@ -104,4 +105,6 @@ urlpatterns = [
     path("audit/break-glass/new/", audit.break_glass, name="break_glass"),
     # The criteria book: every rule in plain language, at any version.
     path("criteria/", criteria.criteria_book_view, name="criteria_book"),
+    # The program directory (kept in Django admin by criteria admins).
+    path("programs/", programs.program_list, name="program_list"),
 ]

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "levelofcare.view_recommendation",
         "levelofcare.view_placement",
         "levelofcare.view_decision",
+        "levelofcare.view_program",
     ),
     CLINICIANS: (
         "intake.view_client",
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "levelofcare.view_progressreview",
         "levelofcare.change_progressreview",
         "levelofcare.view_own_audit",
+        "levelofcare.view_program",
     ),
     CRITERIA_ADMINS: (
         "levelofcare.view_criteriaset",
@@ -53,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "levelofcare.view_audit",
         "levelofcare.reset_second_factor",
         "levelofcare.view_outboxemail",
+        "levelofcare.view_program",
+        "levelofcare.add_program",
+        "levelofcare.change_program",
     ),
 }
 

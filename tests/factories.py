@@ -248,3 +248,21 @@ def settings_of(criteria_set: CriteriaSet) -> dict[str, Any]:
         name: getattr(fresh, name)
         for name in (*CriteriaSet.SETTING_FIELDS, "version", "change_note")
     } | {"created_at": fresh.created_at, "created_by_id": fresh.created_by_id}
+
+
+# --- the program directory (issue 13) -----------------------------------------------
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "levelofcare.Program"
+
+    name = factory.Sequence(lambda n: f"Program {n:04d}")
+    level = "iop"
+    days = "mon,tue,wed,thu"
+    hours = "daytime"
+    modality = "in_person"
+    location = "12 Harbour Street"
+    capacity = 10
+    open_places = 3
+    accepted_payers = "Acme Health\nMedicaid"

@@ -35,7 +35,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from intake.models import Assessment, Client
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import Notification
-from tests.factories import ClientFactory, ProgressReviewFactory, submit_assessment
+from tests.factories import (
+    ClientFactory,
+    ProgramFactory,
+    ProgressReviewFactory,
+    submit_assessment,
+)
 
 PERSONAS = ("anonymous", "coordinator", "clinician", "criteria_admin", "no_role_user")
 SIGN_IN_PAGES = {"/accounts/login/", "/admin/login/"}
@@ -194,6 +199,29 @@ TABLE: dict[str, Row] = {
     # Second-factor devices: reset through mfa:reset (audited), never in the admin.
     "admin:otp_*": Row("L L L F L", "L L L F L", "{admin}/otp_totp/"),
     "admin/*/<path:object_id>/": Row("L L L O L", "L L L O L", "{admin}/"),
+    # --- the program directory (issue 13): staff read it, criteria admins keep it --
+    "levelofcare:program_list": Row("L O O O F", "L M M M F"),
+    "admin:levelofcare_program_changelist": Row("L L L O L", "L L L O L"),
+    "admin:levelofcare_program_add": Row("L L L O L", "L L L O L"),
+    "admin:levelofcare_program_change": Row(
+        "L L L O L", "L L L O L", "/admin/levelofcare/program/{program}/change/"
+    ),
+    "admin:levelofcare_program_history": Row(
+        "L L L O L", "L L L O L", "/admin/levelofcare/program/{program}/history/"
+    ),
+    # One version as it was: readable, never "reverted" (POST).
+    "admin:levelofcare_program_simple_history": Row(
+        "L L L O L",
+        "L L L F L",
+        "/admin/levelofcare/program/{program}/history/{program_history}/",
+    ),
+    # Programs are made inactive, never deleted (decisions refer to them).
+    "admin:levelofcare_program_delete": Row(
+        "L L L F L", "L L L F L", "/admin/levelofcare/program/{program}/delete/"
+    ),
+    "admin/levelofcare/program/<path:object_id>/": Row(
+        "L L L O L", "L L L O L", "/admin/levelofcare/program/{program}/"
+    ),
 }
 
 
@@ -268,6 +296,7 @@ def _seed(personas: dict[str, Any]) -> dict[str, Any]:
         user=clinician, kind="due_soon", review=review, text="Due", url="/"
     )
     criteria = criteria_active()
+    program = ProgramFactory()
     lockout = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "x"}
     return {
         "client": patient.pk,
@@ -280,6 +309,8 @@ def _seed(personas: dict[str, Any]) -> dict[str, Any]:
         "token": uuid.uuid4(),
         "criteria": criteria.pk,
         "criteria_history": criteria.history.first().history_id,
+        "program": program.pk,
+        "program_history": program.history.first().history_id,
         "client_type": ContentType.objects.get_for_model(Client).pk,
         "coordinator": coordinator.pk,
         # One object of each admin model no role may see (a missing one would

@@ -6,7 +6,15 @@ from typing import Any, cast
 
 from django import forms
 
-from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendation
+from levelofcare.models import (
+    LEVEL_RANK,
+    Decision,
+    LevelChoices,
+    Program,
+    Recommendation,
+)
+from levelofcare.programs import matching
+from levelofcare.programs.selectors import ProgramMatches
 
 ONLY_WHEN_CHOOSING = "Only when you choose another level."
 
@@ -63,11 +71,46 @@ class DecisionForm(forms.Form):
         help_text="Required when you choose another level; optional when you "
         "accept: what made you decide so.",
     )
+    # Which program: one of the ranked matches (its id), one outside the directory
+    # ("other", named in `program`), a service gap ("gap"), or none yet ("").
+    OTHER = "other"
+    GAP = "gap"
+    program_choice = forms.ChoiceField(
+        label="Program",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", "No program yet")],
+        error_messages={
+            "invalid_choice": "Choose a program from the list shown: the list "
+            "follows the level you decide."
+        },
+    )
+    join_waitlist = forms.BooleanField(
+        label="If the program is full, put the client on its waitlist",
+        required=False,
+    )
     program = forms.CharField(
-        label="Program referred to (optional)",
+        label="Name of the program",
         required=False,
         max_length=200,
-        help_text="For example the IOP program the client starts in.",
+        help_text="Only when the program is not in the directory: its name.",
+    )
+    service_gap = forms.ChoiceField(
+        label="Why no program fits",
+        required=False,
+        choices=[("", "— choose a reason —"), *Decision.ServiceGap.choices],
+        help_text="Only when you record a service gap.",
+    )
+    placed_level = forms.ChoiceField(
+        label="Place the client at, until a place opens",
+        required=False,
+        choices=[("", "— choose a level —"), *LevelChoices.choices],
+        help_text="Levels with an open place, nearest first.",
+    )
+    gap_waitlist = forms.ChoiceField(
+        label="Also put the client on the waitlist of (optional)",
+        required=False,
+        choices=[("", "— no waitlist —")],
     )
 
     def __init__(
@@ -75,11 +118,14 @@ class DecisionForm(forms.Form):
         *args: Any,
         recommendation: Recommendation,
         correcting: bool = False,
+        matches: ProgramMatches | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
         self.correcting = correcting
+        self.matches = matches
+        self._programs_from(matches)
         self.without_recommendation = recommendation.level is None
         if self.without_recommendation:
             # Nothing to accept: the clinician decides a level, with a rationale.
@@ -101,8 +147,43 @@ class DecisionForm(forms.Form):
                 "Required, whichever you choose: why the earlier decision is corrected."
             )
 
+    def _programs_from(self, matches: ProgramMatches | None) -> None:
+        """The program choices: the ranked matches, then outside the directory, a
+        service gap, or none yet; the gap's levels nearest first."""
+        ranked = matches.shown if matches else []
+        self.programs: dict[str, Program] = {
+            str(r.program.pk): r.program for r in ranked
+        }
+        choice = cast(forms.ChoiceField, self.fields["program_choice"])
+        choice.choices = [
+            *((key, program.name) for key, program in self.programs.items()),
+            (self.OTHER, "A program outside the directory"),
+            (self.GAP, "No program fits: record a service gap"),
+            ("", "No program yet"),
+        ]
+        choice.initial = ""
+        waitlist = cast(forms.ChoiceField, self.fields["gap_waitlist"])
+        waitlist.choices = [
+            ("", "— no waitlist —"),
+            *((key, program.name) for key, program in self.programs.items()),
+        ]
+        if matches is None:
+            return
+        if matches.gap is not None:
+            self.fields["service_gap"].initial = matches.gap.value
+        levels = matches.placement_levels or matching.placement_levels(
+            indicated=matches.level, with_room=LEVEL_RANK
+        )
+        labels = dict(LevelChoices.choices)
+        placed = cast(forms.ChoiceField, self.fields["placed_level"])
+        placed.choices = [(slug, labels[slug]) for slug in levels]
+        placed.initial = levels[0] if levels else ""
+        if not matches.placement_levels:
+            placed.help_text = "No other level has an open place in the directory."
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_program(data)
         rationale = data.get("rationale", "").strip()
         if self.correcting and not rationale:
             self.add_error(
@@ -111,12 +192,17 @@ class DecisionForm(forms.Form):
         if data.get("action") == self.ACCEPT:
             if self.without_recommendation:
                 self.add_error("action", "There is no recommended level to accept.")
-            # Accepting needs no level of one's own, no reason and no acknowledgement.
+            # Accepting needs no level of one's own and no reason; no
+            # acknowledgement either, unless a service gap places the client
+            # below an inpatient recommendation.
             data.update(
                 level=self.recommendation.level,
                 reason_code="",
-                safety_acknowledged=False,
+                safety_acknowledged=self._gap_below_inpatient(data)
+                and data.get("safety_acknowledged", False),
             )
+            if self._gap_below_inpatient(data) and not data["safety_acknowledged"]:
+                self.add_error("safety_acknowledged", self.SAFETY_GAP)
         elif not data.get("level"):
             self.add_error("level", "Choose the level of care you decide on.")
         elif self.without_recommendation:
@@ -128,6 +214,55 @@ class DecisionForm(forms.Form):
         else:
             self._clean_override(data, has_rationale=bool(rationale))
         return data
+
+    SAFETY_GAP = (
+        "Confirm that you have considered the safety criteria before placing the "
+        "client below inpatient care."
+    )
+
+    def _gap_below_inpatient(self, data: dict[str, Any]) -> bool:
+        placed = data.get("placed_level", "")
+        return (
+            self.recommendation.level == "inpatient"
+            and placed in LEVEL_RANK
+            and LEVEL_RANK[placed] < LEVEL_RANK["inpatient"]
+        )
+
+    GAP_FIELDS = ("service_gap", "placed_level", "gap_waitlist")
+
+    def _clean_program(self, data: dict[str, Any]) -> None:
+        """Turn the program choice into the service's arguments."""
+        choice = data.get("program_choice", "")
+        name = data.get("program", "").strip()
+        data["referred_program"] = None
+        if choice == "" and name:
+            choice = self.OTHER  # the name typed is the choice (no JavaScript)
+        if choice == self.GAP:
+            self._clean_gap(data)
+            return
+        # The gap's fields are posted whatever the choice (hidden, with their
+        # defaults for the level shown): only a service gap reads them.
+        for field in self.GAP_FIELDS:
+            self.errors.pop(field, None)
+        data.update(service_gap="", placed_level="")
+        if choice == self.OTHER:
+            if not name:
+                self.add_error("program", "Type the name of the program.")
+        elif choice:
+            if name:
+                self.add_error(
+                    "program",
+                    "Leave this empty when you choose a program from the directory.",
+                )
+            data["referred_program"] = self.programs[choice]
+
+    def _clean_gap(self, data: dict[str, Any]) -> None:
+        data["program"] = ""
+        if "service_gap" in data and not data["service_gap"]:
+            self.add_error("service_gap", "Choose why no program fits.")
+        if "placed_level" in data and not data["placed_level"]:
+            self.add_error("placed_level", "Choose the level the client is placed at.")
+        data["referred_program"] = self.programs.get(data.get("gap_waitlist", ""))
 
     def _clean_override(self, data: dict[str, Any], *, has_rationale: bool) -> None:
         recommended = self.recommendation.level

@@ -199,9 +199,9 @@ def recommendation_progress_review(
 def recommendation_decisions(*, recommendation: Recommendation) -> list[Decision]:
     """Every decision on it, oldest first (the original, then corrections)."""
     return list(
-        recommendation.decisions.select_related("decided_by", "corrects").order_by(
-            "decided_at", "id"
-        )
+        recommendation.decisions.select_related(
+            "decided_by", "corrects", "referred_program", "placement"
+        ).order_by("decided_at", "id")
     )
 
 
@@ -362,7 +362,7 @@ def client_at_a_glance(*, client: Client, now: datetime | None = None) -> AtAGla
     queries, whatever the history length."""
     placement = (
         Placement.objects.filter(client=client, ended_at__isnull=True)
-        .select_related("decision")
+        .select_related("decision__referred_program", "program")
         .first()
     )
     next_review = None
@@ -413,10 +413,10 @@ def client_timeline(*, client: Client) -> list[TimelineEvent]:
                 TimelineEvent(a.submitted_at or a.created_at, "assessment", a)
             )
     decisions = Decision.objects.filter(recommendation__client=client).select_related(
-        "decided_by", "recommendation", "corrects"
+        "decided_by", "recommendation", "corrects", "referred_program"
     )
     events.extend(TimelineEvent(d.decided_at, "decision", d) for d in decisions)
-    for p in Placement.objects.filter(client=client):
+    for p in Placement.objects.filter(client=client).select_related("program"):
         events.append(TimelineEvent(p.started_at, "placement_start", p))
         if p.ended_at:
             events.append(TimelineEvent(p.ended_at, "placement_end", p))

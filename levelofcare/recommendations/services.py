@@ -25,9 +25,15 @@ from levelofcare.models import (
     LEVEL_RANK,
     Decision,
     Placement,
+    Program,
     ProgressReview,
     ProgressReviewAssessment,
     Recommendation,
+)
+from levelofcare.programs.services import (
+    program_place_release,
+    program_place_take,
+    waitlist_join,
 )
 from levelofcare.progress.services import (
     progress_review_complete,
@@ -222,6 +228,10 @@ def decision_record(
     reason_code: str = "",
     rationale: str = "",
     program: str = "",
+    referred_program: Program | None = None,
+    join_waitlist: bool = False,
+    service_gap: str = "",
+    placed_level: str = "",
     safety_acknowledged: bool = False,
     corrects: Decision | None = None,
     now: datetime | None = None,
@@ -245,11 +255,30 @@ def decision_record(
        open placement (the next review is scheduled); any other decision closes
        the open placement (cancelling its reviews) and opens a new one at the
        decided level with its first review.
+    5. Program: a referral to a directory program (`referred_program`, at the
+       decided level) takes one of its open places under the program's row lock;
+       a full program raises `ProgramFull` (nothing recorded) unless
+       `join_waitlist`, which puts the client on its waitlist instead. A free-text
+       `program` names one outside the directory. A closed placement's place is
+       released.
+    6. Service gap: no program at the decided level takes the client
+       (`service_gap`, a `Decision.ServiceGap` code): the placement is at
+       `placed_level`, recording the decided level as the indicated one and the
+       gap (a referred program, then full, can still be waitlisted). Placing
+       below an inpatient recommendation needs the safety acknowledgement, as
+       in step 2: never a silent step down.
     """
     now = now or timezone.now()
     recommended = recommendation.level
     if level not in LEVEL_RANK:
         raise DecisionError("Choose a level of care.")
+    placed = _check_program_and_gap(
+        level=level,
+        program=program,
+        referred_program=referred_program,
+        service_gap=service_gap,
+        placed_level=placed_level,
+    )
     kind = decision_kind(recommended=recommended, level=level)
     rationale = rationale.strip()
     if corrects is not None and not rationale:
@@ -260,8 +289,10 @@ def decision_record(
         raise DecisionError(
             "Deciding without a recommendation needs a written rationale."
         )
+    # The client's placed level counts: a service gap never places below an
+    # inpatient recommendation silently.
     below_inpatient = (
-        recommended == "inpatient" and LEVEL_RANK[level] < LEVEL_RANK["inpatient"]
+        recommended == "inpatient" and LEVEL_RANK[placed] < LEVEL_RANK["inpatient"]
     )
     if below_inpatient and not safety_acknowledged:
         raise DecisionError(
@@ -281,13 +312,20 @@ def decision_record(
                 reason_code="" if kind == Decision.Kind.ACCEPT else reason_code,
                 rationale=rationale,
                 program=program.strip(),
+                referred_program=referred_program,
+                service_gap=service_gap,
                 # Only what was acknowledged: deciding below an inpatient level.
                 safety_acknowledged=below_inpatient,
                 corrects=corrects,
                 decided_by=user,
                 decided_at=now,
             )
-            _placement_follow(decision=decision, now=now)
+            _placement_follow(
+                decision=decision,
+                placed_level=placed,
+                join_waitlist=join_waitlist,
+                now=now,
+            )
             Client.objects.filter(pk=locked.client_id).update(last_activity_at=now)
             return decision
     except IntegrityError as exc:
@@ -295,6 +333,43 @@ def decision_record(
         if winner is None:
             raise
         raise DecisionConflict(winner) from exc
+
+
+def _check_program_and_gap(
+    *,
+    level: str,
+    program: str,
+    referred_program: Program | None,
+    service_gap: str,
+    placed_level: str,
+) -> str:
+    """The checks of steps 5 and 6; returns the level the client is placed at."""
+    if referred_program is not None:
+        if program.strip():
+            raise DecisionError(
+                "Choose a program from the directory or type one outside it, not both."
+            )
+        if not referred_program.is_active:
+            raise DecisionError(f"{referred_program.name} is no longer active.")
+        if referred_program.level != level:
+            raise DecisionError(
+                f"{referred_program.name} is a {referred_program.get_level_display()} "
+                "program: choose one at the level you decide."
+            )
+    if not service_gap:
+        if placed_level and placed_level != level:
+            raise DecisionError(
+                "A client is placed at another level than the one decided only "
+                "with a service gap: record its reason."
+            )
+        return level
+    if service_gap not in Decision.ServiceGap.values:
+        raise DecisionError("Choose why no program at this level fits.")
+    if placed_level not in LEVEL_RANK or placed_level == level:
+        raise DecisionError(
+            "Choose the level the client is placed at until a place opens."
+        )
+    return placed_level
 
 
 def decision_kind(*, recommended: str | None, level: str) -> Decision.Kind:
@@ -346,7 +421,9 @@ def _check_can_decide(
         )
 
 
-def _placement_follow(*, decision: Decision, now: datetime) -> None:
+def _placement_follow(
+    *, decision: Decision, placed_level: str, join_waitlist: bool, now: datetime
+) -> None:
     recommendation = decision.recommendation
     review = assessment_progress_review(assessment=recommendation.assessment)
     current = (
@@ -356,15 +433,48 @@ def _placement_follow(*, decision: Decision, now: datetime) -> None:
     )
     if review is not None and review.status == ProgressReview.Status.SCHEDULED:
         progress_review_complete(review=review, now=now)
-    if current is not None and current.level == decision.level and review is not None:
+    unchanged = (
+        current is not None
+        and review is not None
+        and current.level == placed_level
+        and not current.service_gap
+        and not decision.service_gap
+        and decision.referred_program_id in (None, current.program_id)
+    )
+    if unchanged:
         return  # a progress review with no change: same placement, next review
     if current is not None:
         current.ended_at = now
         current.save(update_fields=["ended_at"])
         progress_reviews_cancel_open(placement=current)
+        if current.program_id is not None:
+            program_place_release(program_id=current.program_id)
+    program = decision.referred_program
+    in_program = False
+    if program is not None and decision.service_gap:
+        # A service gap: the program at the decided level is waited for, not taken.
+        waitlist_join(
+            program=program,
+            client_id=recommendation.client_id,
+            decision=decision,
+            user=decision.decided_by,
+            now=now,
+        )
+    elif program is not None:
+        in_program = program_place_take(
+            program=program,
+            client_id=recommendation.client_id,
+            decision=decision,
+            user=decision.decided_by,
+            join_waitlist=join_waitlist,
+            now=now,
+        )
     placement = Placement.objects.create(
         client_id=recommendation.client_id,
-        level=decision.level,
+        level=placed_level,
+        indicated_level=decision.level,
+        service_gap=decision.service_gap,
+        program=program if in_program else None,
         decision=decision,
         started_at=now,
     )

@@ -24,7 +24,13 @@ from levelofcare.progress.reminders import reminders_sweep
 from levelofcare.recommendations.services import decision_record
 from tests.conftest import browser_login
 from tests.e2e.checks import PHONE, scrolls_sideways, serious_violations
-from tests.factories import PASSWORD, ClientFactory, answers, submit_assessment
+from tests.factories import (
+    PASSWORD,
+    ClientFactory,
+    ProgramFactory,
+    answers,
+    submit_assessment,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,9 +49,16 @@ class Seeded:
     placed_reference: str
     progress_review: int
     criteria_set: int
+    program: int = 0
 
 
 def _seed(coordinator: Any, clinician: Any) -> Seeded:
+    # The directory (issue 13): the review page ranks the IOPs, one of them full
+    # with a long name; the placed client is in the inpatient unit.
+    ProgramFactory(name="Evening IOP, Harbour Street", hours="evening")
+    ProgramFactory(name="Virtual IOP (telehealth)", modality="virtual")
+    ProgramFactory(name="Daytime IOP " + LONG_NAME[:60], open_places=0)
+    unit = ProgramFactory(name="Inpatient unit", level="inpatient")
     pending = submit_assessment(
         user=coordinator,
         client=ClientFactory(
@@ -66,6 +79,7 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
         recommendation=placed,
         user=clinician,
         level="inpatient",
+        referred_program=unit,
         now=timezone.now() - timedelta(days=4),
     )
     reminders_sweep(now=timezone.now())  # the clinician's notification
@@ -78,6 +92,7 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
         placed_reference=placed.client.reference,
         progress_review=review.pk,
         criteria_set=criteria_active().pk,
+        program=unit.pk,
     )
 
 
@@ -86,6 +101,7 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
     common = {
         "home": reverse("home"),
         "criteria book": reverse("levelofcare:criteria_book"),
+        "programs": reverse("levelofcare:program_list"),
         "404 page": "/no-such-page/",
     }
     caseload = {
@@ -144,6 +160,10 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "criteria admin list": reverse("admin:levelofcare_criteriaset_changelist"),
         "criteria admin change": reverse(
             "admin:levelofcare_criteriaset_change", args=[s.criteria_set]
+        ),
+        "program admin list": reverse("admin:levelofcare_program_changelist"),
+        "program admin change": reverse(
+            "admin:levelofcare_program_change", args=[s.program]
         ),
         "403 page": reverse("levelofcare:client_list"),
     }

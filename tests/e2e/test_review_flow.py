@@ -87,7 +87,8 @@ def test_clinician_overrides_the_top_of_the_queue_and_the_timeline_shows_it(
     form.get_by_label("Rationale").fill(
         "Declines IOP; agrees to weekly therapy and a safety plan."
     )
-    form.get_by_label("Program referred to (optional)").fill("Northside weekly group")
+    form.get_by_label("A program outside the directory").check()
+    form.get_by_label("Name of the program").fill("Northside weekly group")
     form.get_by_role("button", name="Sign decision").click()
 
     # Back on the client's page: the decision and the new placement are on top.

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from intake.services import client_record_viewed
-from levelofcare.errors import DecisionConflict, ServiceError
+from levelofcare.errors import DecisionConflict, ProgramFull, ServiceError
 from levelofcare.models import LEVEL_RANK, Decision, LevelChoices, Recommendation
 from levelofcare.presentation import (
     MissingLink,
@@ -25,6 +25,7 @@ from levelofcare.presentation import (
     reason_rows,
     safety_rows,
 )
+from levelofcare.programs.selectors import ProgramMatches, programs_matching
 from levelofcare.recommendations import selectors, services
 from levelofcare.recommendations.forms import DecisionForm
 from locatr.http import signed_in_user
@@ -133,6 +134,28 @@ def _comparison(recommendation: Recommendation) -> dict[str, Any] | None:
     }
 
 
+def _programs_level(request: HttpRequest, recommendation: Recommendation) -> str:
+    """The level whose programs the page ranks: the level being decided on a
+    posted override, else the one asked for (`?programs=`), else the
+    recommended one ("" for none)."""
+    posted = request.POST.get("level", "")
+    if request.POST.get("action") == DecisionForm.OVERRIDE and posted in LEVEL_RANK:
+        return posted
+    asked = request.GET.get("programs", "")
+    if asked in LEVEL_RANK:
+        return asked
+    return recommendation.level or ""
+
+
+def _matches(
+    request: HttpRequest, recommendation: Recommendation
+) -> ProgramMatches | None:
+    level = _programs_level(request, recommendation)
+    if not level:
+        return None
+    return programs_matching(recommendation=recommendation, level=level)
+
+
 @permission_required(DECIDE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -150,8 +173,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if latest is not None:
             _tell_who_won(request, latest)
         return redirect(recommendation)
+    matches = _matches(request, recommendation)
     form = DecisionForm(
-        request.POST or None, recommendation=recommendation, correcting=correcting
+        request.POST or None,
+        recommendation=recommendation,
+        correcting=correcting,
+        matches=matches,
     )
     status = 200
     if request.method == "POST":
@@ -165,12 +192,20 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     reason_code=data.get("reason_code", ""),
                     rationale=data.get("rationale", ""),
                     program=data.get("program", ""),
+                    referred_program=data.get("referred_program"),
+                    join_waitlist=data.get("join_waitlist", False),
+                    service_gap=data.get("service_gap", ""),
+                    placed_level=data.get("placed_level", ""),
                     safety_acknowledged=data.get("safety_acknowledged", False),
                     corrects=latest if correcting else None,
                 )
             except DecisionConflict as conflict:
                 _tell_who_won(request, conflict.winner)
                 return redirect(recommendation)
+            except ProgramFull as full:
+                # Someone took the last place: say so next to the waitlist box.
+                form.add_error("join_waitlist", str(full))
+                status = 409
             except ServiceError as exc:
                 form.add_error(None, str(exc))
                 status = 400
@@ -194,6 +229,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": answer_sections(recommendation.assessment.answers),
         "decisions": decisions,
         "form": form,
+        "matches": matches,
+        "levels": LevelChoices.choices,
         "correcting": correcting,
         "basis": basis,
         "comparison": _comparison(recommendation),

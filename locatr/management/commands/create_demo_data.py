@@ -25,7 +25,8 @@ from django.utils import timezone
 from intake import catalogue
 from intake.models import Assessment, Client
 from intake.services import client_create
-from levelofcare.models import ProgressReview, Recommendation
+from levelofcare.models import Program, ProgressReview, Recommendation
+from levelofcare.programs.services import waitlist_join
 from levelofcare.recommendations.services import assessment_submit, decision_record
 from locatr.roles import CLINICIANS, COORDINATORS, CRITERIA_ADMINS
 
@@ -90,6 +91,7 @@ class DemoClient:
     date_of_birth: date
     story: str
     visits: tuple[Visit, ...] = field(default_factory=tuple)
+    payer: str = ""
 
 
 DAY: Final = timedelta(days=1)
@@ -136,6 +138,7 @@ DEMO_CLIENTS: Final = (
                 ago=timedelta(hours=5),
             ),
         ),
+        payer="Acme Health",
     ),
     DemoClient(
         "DEMO-003",
@@ -212,6 +215,126 @@ DEMO_CLIENTS: Final = (
 )
 
 
+@dataclass(frozen=True)
+class DemoProgram:
+    name: str
+    level: str
+    days: str
+    hours: str
+    modality: str
+    location: str
+    capacity: int
+    open_places: int
+    payers: tuple[str, ...]
+    # Demo clients (references) on its waitlist.
+    waitlist: tuple[str, ...] = ()
+
+
+_ALL_PAYERS: Final = ("Acme Health", "Blue Meadow Insurance", "Medicaid")
+
+# A daytime, an evening and a virtual IOP; an inpatient unit; two outpatient
+# programs, one of them full with a waitlist. DEMO-002 (IOP, works full time,
+# payer Acme Health) sees the evening and the virtual IOP first.
+DEMO_PROGRAMS: Final = (
+    DemoProgram(
+        "Daytime IOP, Harbour Street",
+        "iop",
+        "mon,tue,wed,thu",
+        "daytime",
+        "in_person",
+        "12 Harbour Street",
+        capacity=12,
+        open_places=3,
+        payers=_ALL_PAYERS,
+    ),
+    DemoProgram(
+        "Evening IOP, Harbour Street",
+        "iop",
+        "mon,tue,thu",
+        "evening",
+        "in_person",
+        "12 Harbour Street",
+        capacity=10,
+        open_places=2,
+        payers=("Acme Health", "Medicaid"),
+    ),
+    DemoProgram(
+        "Virtual IOP (telehealth)",
+        "iop",
+        "mon,wed,fri",
+        "daytime",
+        "virtual",
+        "",
+        capacity=15,
+        open_places=4,
+        payers=("Acme Health", "Blue Meadow Insurance"),
+    ),
+    DemoProgram(
+        "Inpatient unit, St Brigid's",
+        "inpatient",
+        "mon,tue,wed,thu,fri,sat,sun",
+        "daytime",
+        "in_person",
+        "St Brigid's Hospital, ward 4",
+        capacity=20,
+        open_places=2,
+        payers=_ALL_PAYERS,
+    ),
+    DemoProgram(
+        "Outpatient therapy, Harbour Street",
+        "outpatient",
+        "mon,tue,wed,thu,fri",
+        "daytime",
+        "hybrid",
+        "12 Harbour Street",
+        capacity=40,
+        open_places=6,
+        payers=_ALL_PAYERS,
+    ),
+    DemoProgram(
+        "Outpatient clinicians, Northside",
+        "outpatient",
+        "tue,thu",
+        "evening",
+        "in_person",
+        "3 North Road",
+        capacity=25,
+        open_places=0,
+        payers=("Medicaid",),
+        waitlist=("DEMO-003", "DEMO-004"),
+    ),
+)
+
+
+def demo_programs_seed(*, clinician: User) -> int:
+    """Create the demo programs that are missing (by name) and their waitlists;
+    returns how many programs were created."""
+    created = 0
+    with transaction.atomic():
+        for demo in DEMO_PROGRAMS:
+            program, made = Program.objects.get_or_create(
+                name=demo.name,
+                defaults={
+                    "level": demo.level,
+                    "days": demo.days,
+                    "hours": demo.hours,
+                    "modality": demo.modality,
+                    "location": demo.location,
+                    "capacity": demo.capacity,
+                    "open_places": demo.open_places,
+                    "accepted_payers": "\n".join(demo.payers),
+                },
+            )
+            created += made
+            if not made:
+                continue
+            for client in Client.objects.filter(reference__in=demo.waitlist):
+                waitlist_join(
+                    program=program, client_id=client.pk, decision=None, user=clinician
+                )
+    return created
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo accounts (one per role) and demo clients (references "
@@ -252,6 +375,8 @@ class Command(BaseCommand):
             )
             verb = "created" if created else "exists "
             self.stdout.write(f"  {verb} {demo.reference}  ({demo.story})")
+        made = demo_programs_seed(clinician=users["clinician"])
+        self.stdout.write(f"  programs: {made} created, {len(DEMO_PROGRAMS)} in all")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo accounts ready. Sign in at {settings.SITE_URL}/accounts/login/ "
@@ -324,6 +449,7 @@ def demo_client_seed(
             given_name=demo.given_name,
             family_name=demo.family_name,
             date_of_birth=demo.date_of_birth,
+            payer=demo.payer,
         )
         Client.objects.filter(pk=client.pk).update(created_at=first_at)
         for visit in sorted(demo.visits, key=lambda v: v.ago, reverse=True):
