@@ -9,6 +9,7 @@ from levelofcare.criteria import views as criteria
 from levelofcare.notifications import views as notifications
 from levelofcare.progress import views as progress
 from levelofcare.recommendations.views import assessments, clients, review
+from levelofcare.reports.urls import urlpatterns as report_urls
 
 app_name = "levelofcare"
 
@@ -104,4 +105,6 @@ urlpatterns = [
     path("audit/break-glass/new/", audit.break_glass, name="break_glass"),
     # The criteria book: every rule in plain language, at any version.
     path("criteria/", criteria.criteria_book_view, name="criteria_book"),
+    # Aggregate reports (volume, overrides, timeliness, outcomes, service gaps).
+    *report_urls,
 ]
