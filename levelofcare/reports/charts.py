@@ -21,8 +21,11 @@ PLOT_HEIGHT: Final = 220
 TOP: Final = 16
 LEFT: Final = 56
 RIGHT: Final = 12
-LABEL_HEIGHT: Final = 92
 LEGEND_ROW: Final = 22
+# Group labels are turned 40 degrees; room for them, from their length.
+CHAR_WIDTH: Final = 7.0
+SIN_40: Final = 0.643
+COS_40: Final = 0.766
 
 # One fill per series: (pattern body, colour). Patterns differ in shape, not
 # only in colour (solid, diagonal lines, dots, cross-hatch, horizontal lines).
@@ -89,14 +92,17 @@ def bar_chart(
 ) -> str:
     """Grouped bars: one group per label, one bar per series, a legend below."""
     groups = max(len(labels), 1)
-    plot_width = WIDTH - LEFT - RIGHT
+    longest = max((len(label) for label in labels), default=0) * CHAR_WIDTH
+    left = max(LEFT, round(longest * COS_40 - (WIDTH - LEFT) / groups / 2 + 8))
+    label_height = round(longest * SIN_40) + 28
+    plot_width = WIDTH - left - RIGHT
     group_width = plot_width / groups
     bar_width = max(group_width * 0.8 / max(len(series), 1), 1.0)
     top_value = _nice_max(
         max((v for s in series for v in s.values if v is not None), default=0.0)
     )
     legend_rows = len(series)
-    height = TOP + PLOT_HEIGHT + LABEL_HEIGHT + legend_rows * LEGEND_ROW + 8
+    height = TOP + PLOT_HEIGHT + label_height + legend_rows * LEGEND_ROW + 8
     base = TOP + PLOT_HEIGHT
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" '
@@ -118,16 +124,16 @@ def bar_chart(
     for fraction in (0.0, 0.5, 1.0):
         y = base - fraction * PLOT_HEIGHT
         out.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#999" stroke-width="{1 if fraction == 0 else 0.5}"/>'
         )
         out.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
             f'font-size="12" fill="#222">'
             f"{escape(_number(top_value * fraction, unit))}</text>"
         )
     for g, label in enumerate(labels):
-        x0 = LEFT + g * group_width + group_width * 0.1
+        x0 = left + g * group_width + group_width * 0.1
         for i, s in enumerate(series):
             value = s.values[g] if g < len(s.values) else None
             if value is None or value <= 0:
@@ -141,22 +147,22 @@ def bar_chart(
                 f"<title>{escape(s.name)}, {escape(label)}: "
                 f"{escape(_number(value, unit))}</title></rect>"
             )
-        cx = LEFT + (g + 0.5) * group_width
+        cx = left + (g + 0.5) * group_width
         out.append(
             f'<text x="{cx:.1f}" y="{base + 14}" font-size="11" fill="#222" '
             f'text-anchor="end" transform="rotate(-40 {cx:.1f} {base + 14})">'
             f"{escape(label)}</text>"
         )
-    legend_top = base + LABEL_HEIGHT
+    legend_top = base + label_height
     for i, s in enumerate(series):
         y = legend_top + i * LEGEND_ROW
         out.append(
-            f'<rect x="{LEFT}" y="{y}" width="16" height="16" '
+            f'<rect x="{left}" y="{y}" width="16" height="16" '
             f'fill="url(#{chart_id}-p{i})" '
             f'stroke="{PATTERNS[i % len(PATTERNS)][1]}"/>'
         )
         out.append(
-            f'<text x="{LEFT + 24}" y="{y + 13}" font-size="13" fill="#222">'
+            f'<text x="{left + 24}" y="{y + 13}" font-size="13" fill="#222">'
             f"{escape(s.name)}</text>"
         )
     out.append("</svg>")

@@ -87,6 +87,15 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "home": reverse("home"),
         "criteria book": reverse("levelofcare:criteria_book"),
         "404 page": "/no-such-page/",
+        # Reports: every role (aggregates only for coordinators and criteria admins).
+        "reports": reverse("levelofcare:reports"),
+        **{
+            f"report {name}": reverse(f"levelofcare:report_{name}")
+            for name in ("volume", "overrides", "timeliness", "outcomes")
+        },
+        "report service gaps": reverse("levelofcare:report_service_gaps"),
+        "report with a bad date": reverse("levelofcare:report_volume")
+        + "?from=2026-02-31",
     }
     caseload = {
         "client list": reverse("levelofcare:client_list"),
@@ -134,6 +143,10 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "criteria admin change": reverse(
             "admin:levelofcare_criteriaset_change", args=[s.criteria_set]
         ),
+        "criteria admin prefilled from a report": reverse(
+            "admin:levelofcare_criteriaset_change", args=[s.criteria_set]
+        )
+        + "?phq9_iop_min=16",
         "403 page": reverse("levelofcare:client_list"),
     }
 
