@@ -84,7 +84,7 @@ def count(value: int, people: int) -> Cell:
     return Cell(value, kind="count", people=people)
 
 
-def _smallest(*people: int) -> int:
+def smallest(*people: int) -> int:
     """The people a derived figure stands for: its smallest non-zero count."""
     return min((p for p in people if p), default=0)
 
@@ -93,9 +93,7 @@ def percent(numerator: int, denominator: int, *people: int) -> Cell:
     """`numerator` of `denominator` in percent (a dash when the denominator is 0)."""
     if not denominator:
         return Cell(None, kind="percent", people=0)
-    return Cell(
-        100 * numerator / denominator, kind="percent", people=_smallest(*people)
-    )
+    return Cell(100 * numerator / denominator, kind="percent", people=smallest(*people))
 
 
 def hours(value: float | None, people: int) -> Cell:

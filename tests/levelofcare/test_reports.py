@@ -709,7 +709,12 @@ def test_each_report_page_makes_the_same_number_of_queries_for_more_rows(
     # The report itself: a handful of SQL aggregate queries.
     with CaptureQueriesContext(connection) as report:
         selectors.REPORTS[slug](period=PERIOD)
-    assert len(report.captured_queries) <= 4
+    reads = [
+        q
+        for q in report.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "SET LOCAL"))
+    ]
+    assert len(reads) <= 4
 
 
 @pytest.mark.django_db
