@@ -29,13 +29,13 @@ from typing import Any, Final
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
+    BigIntegerField,
     Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -183,9 +183,9 @@ class Percentile(Aggregate):
 
 
 class EpochSeconds(Func):
-    """A date-time as seconds since 1970 (float), on PostgreSQL and SQLite."""
+    """A date-time as whole seconds since 1970, on PostgreSQL and SQLite."""
 
-    output_field = FloatField()
+    output_field = BigIntegerField()
 
     def as_postgresql(
         self, compiler: Any, connection: Any, **extra_context: Any
@@ -193,7 +193,7 @@ class EpochSeconds(Func):
         return self.as_sql(
             compiler,
             connection,
-            template="EXTRACT(EPOCH FROM %(expressions)s)",
+            template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)",
             **extra_context,
         )
 
@@ -201,15 +201,22 @@ class EpochSeconds(Func):
         return self.as_sql(
             compiler,
             connection,
-            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            template=(
+                "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0) "
+                "AS INTEGER)"
+            ),
             **extra_context,
         )
 
 
+REPORT_WORK_MEM: Final = "64MB"
+
+
 def _reporting(report: Callable[..., Report]) -> Callable[..., Report]:
-    """Run a report in one transaction with PostgreSQL's JIT compiler off: it
-    compiles these one-off aggregate plans for longer than they run (seen: 230
-    ms of 1.4 s over 10,000 assessments). One more query, the same for any size."""
+    """Run a report in one transaction with PostgreSQL's JIT compiler off (it
+    compiled these one-off aggregate plans for longer than they ran: 230 ms of
+    1.4 s over 10,000 assessments) and more memory for its hash aggregates. Two
+    more queries, the same for any size."""
 
     @functools.wraps(report)
     def run(**kwargs: Any) -> Report:
@@ -217,6 +224,9 @@ def _reporting(report: Callable[..., Report]) -> Callable[..., Report]:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")
+                    # The per-person hash aggregates of 100,000 rows spill to
+                    # disk at the default 4 MB.
+                    cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
             return report(**kwargs)
 
     return run
@@ -249,6 +259,70 @@ def _counts(prefix: str, condition: Q, client: str) -> dict[str, Count]:
     }
 
 
+PEOPLE_SQL: Final = """
+WITH d AS ({base}),
+per_person AS (
+  SELECT {group_select}{per_person}
+  FROM d
+  GROUP BY p_person{group_by}
+)
+SELECT {group_select}{totals}
+FROM per_person
+{group_by_outer}
+"""
+
+
+def _people_counts(
+    queryset: QuerySet[Any],
+    *,
+    person: str,
+    groups: dict[str, Any],
+    flags: dict[str, Q],
+) -> list[dict[str, Any]]:
+    """Per group, for each flag: the rows it holds (`<flag>_n`) and the distinct
+    people among them (`<flag>_p`).
+
+    Without COUNT(DISTINCT), which sorts once per column: the rows are summed
+    per person and group first (one hash aggregate; a person counts once when
+    any of their rows has the flag), then per group. Two GROUP BYs, one query.
+    """
+    annotations: dict[str, Any] = {"p_person": F(person)}
+    annotations |= {f"g_{name}": value for name, value in groups.items()}
+    annotations |= {
+        f"f_{name}": Case(When(q, then=Value(1)), default=Value(0)) if q else Value(1)
+        for name, q in flags.items()
+    }
+    base = queryset.annotate(**annotations).values(*annotations).order_by()
+    sql, params = base.query.sql_with_params()
+    group_cols = [f"g_{name}" for name in groups]
+    sql = PEOPLE_SQL.format(
+        base=sql,
+        group_select="".join(f"{col}, " for col in group_cols),
+        per_person=", ".join(
+            f"SUM(f_{name}) AS {name}_n, MAX(f_{name}) AS {name}_p" for name in flags
+        ),
+        group_by="".join(f", {col}" for col in group_cols),
+        totals=", ".join(
+            f"SUM({name}_n) AS {name}_n, SUM({name}_p) AS {name}_p" for name in flags
+        ),
+        group_by_outer=f"GROUP BY {', '.join(group_cols)}" if group_cols else "",
+    )
+    return [
+        {key.removeprefix("g_"): value for key, value in row.items()}
+        for row in _fetch(sql, list(params))
+    ]
+
+
+def _day(value: date | datetime | str) -> date:
+    """A truncated week or month from the database: a datetime (PostgreSQL) or
+    text (SQLite)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
 def _count_cell(row: dict[str, Any], prefix: str) -> Cell:
     return tables.count(row.get(f"{prefix}_n") or 0, row.get(f"{prefix}_p") or 0)
 
@@ -257,7 +331,15 @@ def _latest_decisions() -> QuerySet[Decision]:
     """Each recommendation's standing decision (not corrected by another), on
     assessments that were not voided."""
     return Decision.objects.filter(
-        _standing(), recommendation__assessment__voided_at__isnull=True
+        _standing(), _not_voided("recommendation__assessment_id")
+    )
+
+
+def _not_voided(assessment: str) -> NegatedExpression[Any]:
+    """The assessment (`assessment`: the path to its id) was not voided. NOT
+    EXISTS over the few voided ones, rather than joining every assessment."""
+    return ~Exists(
+        Assessment.objects.filter(pk=OuterRef(assessment), voided_at__isnull=False)
     )
 
 
@@ -283,21 +365,18 @@ def report_volume(*, period: Period) -> Report:
         **{slug: Q(level=slug) for slug in LEVEL_SLUGS},
         INSUFFICIENT: Q(level__isnull=True),
     }
-    aggregates: dict[str, Count] = {}
-    for key, condition in by_level.items():
-        aggregates |= _counts(key, condition, "client")
-    aggregates |= _counts("all", Q(), "client")
     found = {
-        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row
-        for row in Recommendation.objects.filter(
-            assessment__submitted_at__gte=period.start,
-            assessment__submitted_at__lt=period.end,
-            assessment__voided_at__isnull=True,
+        _day(row["week"]): row
+        for row in _people_counts(
+            Recommendation.objects.filter(
+                _not_voided("assessment_id"),
+                created_at__gte=period.start,
+                created_at__lt=period.end,
+            ),
+            person="client_id",
+            groups={"week": TruncWeek("created_at")},
+            flags={**by_level, "all": Q()},
         )
-        .annotate(week=TruncWeek("assessment__submitted_at"))
-        .values("week")
-        .annotate(**aggregates)
-        .order_by("week")
     }
     keys = (*LEVEL_SLUGS, INSUFFICIENT)
     rows = tuple(
@@ -399,16 +478,18 @@ def report_overrides(*, period: Period) -> Report:
     # By recommended level (an "insufficient information" recommendation has
     # nothing to override: it is left out here).
     by_level = {
-        row["recommendation__level"]: row
-        for row in ranked.filter(recommendation__level__isnull=False)
-        .values("recommendation__level")
-        .annotate(
-            **_counts("all", Q(), client),
-            **_counts("over", overridden, client),
-            **_counts("up", overridden & up, client),
-            **_counts("down", overridden & down, client),
+        row["level"]: row
+        for row in _people_counts(
+            ranked.filter(recommendation__level__isnull=False),
+            person=client,
+            groups={"level": F("recommendation__level")},
+            flags={
+                "all": Q(),
+                "over": overridden,
+                "up": overridden & up,
+                "down": overridden & down,
+            },
         )
-        .order_by()
     }
     level_rows = []
     for slug in LEVEL_SLUGS:
@@ -449,11 +530,13 @@ def report_overrides(*, period: Period) -> Report:
 
     # By coded reason.
     reasons = {
-        row["reason_code"]: row
-        for row in decisions.filter(overridden)
-        .values("reason_code")
-        .annotate(**_counts("over", Q(), client))
-        .order_by()
+        row["reason"]: row
+        for row in _people_counts(
+            decisions.filter(overridden),
+            person=client,
+            groups={"reason": F("reason_code")},
+            flags={"over": Q()},
+        )
     }
     total = sum(row["over_n"] for row in reasons.values())  # a handful of codes
     total_people = sum(row["over_p"] for row in reasons.values())
@@ -571,19 +654,27 @@ def report_overrides(*, period: Period) -> Report:
 
 
 BY_RULE_SQL: Final = """
-WITH d AS ({base})
-SELECT {code} AS code, d.rec_level,
-  COUNT(*) AS all_n,
-  COUNT(DISTINCT d.person) AS all_p,
-  SUM(d.is_over) AS over_n,
-  COUNT(DISTINCT CASE WHEN d.is_over = 1 THEN d.person END) AS over_p,
-  SUM(CASE WHEN d.is_over = 1 AND d.moved = 1 THEN 1 ELSE 0 END) AS up_n,
-  COUNT(DISTINCT CASE WHEN d.is_over = 1 AND d.moved = 1 THEN d.person END) AS up_p,
-  SUM(CASE WHEN d.is_over = 1 AND d.moved = -1 THEN 1 ELSE 0 END) AS down_n,
-  COUNT(DISTINCT CASE WHEN d.is_over = 1 AND d.moved = -1 THEN d.person END)
-    AS down_p
-FROM d {unnest}
-GROUP BY 1, 2
+WITH d AS ({base}),
+e AS (
+  SELECT d.person, d.rec_level, d.is_over, d.moved, {code} AS code
+  FROM d {unnest}
+),
+per_person AS (
+  SELECT code, rec_level, person,
+    COUNT(*) AS all_n,
+    SUM(is_over) AS over_n,
+    SUM(CASE WHEN is_over = 1 AND moved = 1 THEN 1 ELSE 0 END) AS up_n,
+    SUM(CASE WHEN is_over = 1 AND moved = -1 THEN 1 ELSE 0 END) AS down_n
+  FROM e
+  GROUP BY code, rec_level, person
+)
+SELECT code, rec_level,
+  SUM(all_n) AS all_n, COUNT(*) AS all_p,
+  SUM(over_n) AS over_n, SUM(CASE WHEN over_n > 0 THEN 1 ELSE 0 END) AS over_p,
+  SUM(up_n) AS up_n, SUM(CASE WHEN up_n > 0 THEN 1 ELSE 0 END) AS up_p,
+  SUM(down_n) AS down_n, SUM(CASE WHEN down_n > 0 THEN 1 ELSE 0 END) AS down_p
+FROM per_person
+GROUP BY code, rec_level
 """
 
 
@@ -620,15 +711,17 @@ def report_timeliness(*, period: Period) -> Report:
     """Time from submission to the original decision (median, 90th percentile)
     by recommended level and safety flag; progress reviews completed on time or
     late per week. Two queries."""
+    # The recommendation is made in the submission's transaction: its time is
+    # the submission's (no join of the assessments).
     waited = ExpressionWrapper(
-        F("decided_at") - F("recommendation__assessment__submitted_at"),
+        F("decided_at") - F("recommendation__created_at"),
         output_field=DurationField(),
     )
     found = {
         (row["recommendation__level"], row["recommendation__safety_flag"]): row
         for row in Decision.objects.filter(
+            _not_voided("recommendation__assessment_id"),
             corrects__isnull=True,
-            recommendation__assessment__voided_at__isnull=True,
             decided_at__gte=period.start,
             decided_at__lt=period.end,
         )
@@ -676,19 +769,17 @@ def report_timeliness(*, period: Period) -> Report:
 
     on_time = Q(completed_at__lte=F("due_at"))
     reviews = {
-        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row
-        for row in ProgressReview.objects.filter(
-            status=ProgressReview.Status.COMPLETED,
-            completed_at__gte=period.start,
-            completed_at__lt=period.end,
+        _day(row["week"]): row
+        for row in _people_counts(
+            ProgressReview.objects.filter(
+                status=ProgressReview.Status.COMPLETED,
+                completed_at__gte=period.start,
+                completed_at__lt=period.end,
+            ),
+            person="placement__client_id",
+            groups={"week": TruncWeek("completed_at")},
+            flags={"on_time": on_time, "late": ~on_time},
         )
-        .annotate(week=TruncWeek("completed_at"))
-        .values("week")
-        .annotate(
-            **_counts("on_time", on_time, "placement__client"),
-            **_counts("late", ~on_time, "placement__client"),
-        )
-        .order_by("week")
     }
     review_table = Table(
         key="reviews",
@@ -726,9 +817,18 @@ def report_timeliness(*, period: Period) -> Report:
 # --- 4. outcomes --------------------------------------------------------------------
 
 
-def _episode_rows_sql() -> tuple[str, list[Any]]:
+def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
     """Every submitted, not voided assessment with its instrument totals and
-    whether it starts an episode (intake): the input of the outcomes query."""
+    whether it starts an episode (intake): the input of the outcomes query.
+
+    Only of clients with an assessment submitted in the period: an episode that
+    starts in the period starts with one (their whole history is kept, so
+    episodes are numbered as they were)."""
+    in_period = Assessment.objects.filter(
+        status=Assessment.Status.SUBMITTED,
+        submitted_at__gte=period.start,
+        submitted_at__lt=period.end,
+    ).values("client_id")
     totals = {
         f"{key}_total": Cast(KT(f"scores__{key}__total"), IntegerField())
         for key in OUTCOME_INSTRUMENTS
@@ -737,6 +837,7 @@ def _episode_rows_sql() -> tuple[str, list[Any]]:
         Recommendation.objects.filter(
             assessment__status=Assessment.Status.SUBMITTED,
             assessment__voided_at__isnull=True,
+            client_id__in=in_period,
         )
         .annotate(
             at=EpochSeconds("assessment__submitted_at"),
@@ -766,110 +867,107 @@ def _decided_sql() -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def _instrument_columns(key: str) -> str:
-    """The outcome aggregates of one instrument (SQL; its parameters follow the
-    order of `_instrument_params`)."""
-    measured = (
-        f"b.week IS NOT NULL AND b.rn_{key} = 1 AND b.{key}_total IS NOT NULL "
-        f"AND b.{key}_base > 0"
-    )
-    response = f"{measured} AND b.{key}_total * 100 <= b.{key}_base * %s"
-    remission = f"{measured} AND b.{key}_total < %s"
-    columns = []
-    for name, condition in (
-        ("measured", measured),
-        ("response", response),
-        ("remission", remission),
-    ):
-        columns.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {key}_{name}")
-        columns.append(
-            f"COUNT(DISTINCT CASE WHEN {condition} THEN b.client_id END) "
-            f"AS {key}_{name}_p"
-        )
-    return ",\n  ".join(columns)
-
-
-def _instrument_params(key: str) -> list[Any]:
-    drop = 100 - outcomes.RESPONSE_DROP_PERCENT
-    below = outcomes.instrument(key).remission_below
-    # Each response/remission condition appears twice (rows, people).
-    return [drop, drop, below, below]
-
-
 OUTCOMES_SQL: Final = """
 WITH assessed AS ({base}),
 decided AS ({decided}),
-base AS (
+joined AS (
   SELECT assessed.*, decided.level AS decided
   FROM assessed LEFT JOIN decided ON decided.recommendation_id = assessed.id
 ),
-numbered AS (
-  SELECT base.*,
-    SUM(is_intake) OVER (PARTITION BY client_id ORDER BY at, id
-                         ROWS UNBOUNDED PRECEDING) AS episode
-  FROM base
+dated AS (
+  SELECT joined.*,
+    COALESCE(
+      MAX(CASE WHEN is_intake = 1 THEN at END)
+        OVER (PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING),
+      MIN(at) OVER (PARTITION BY client_id)
+    ) AS started
+  FROM joined
 ),
 episodes AS (
-  SELECT n.*,
-    MIN(at) OVER (PARTITION BY client_id, episode) AS started,
-    FIRST_VALUE(decided) OVER (PARTITION BY client_id, episode
-                               ORDER BY at, id) AS episode_level,
-    {baselines}
-  FROM numbered n
+  SELECT client_id, started,
+    MAX(CASE WHEN at = started THEN decided END) AS episode_level,
+    {packed}
+  FROM dated
+  GROUP BY client_id, started
 ),
-weeks AS (
-  SELECT e.*,
-    CASE {week_cases} END AS week
-  FROM episodes e
+valued AS (
+  SELECT client_id, episode_level,
+    {unpacked}
+  FROM episodes
+  WHERE episode_level IS NOT NULL AND started >= %s AND started < %s
 ),
-b AS (
-  SELECT w.*,
-    {row_numbers}
-  FROM weeks w
+people AS (
+  SELECT client_id, episode_level,
+    {per_client}
+  FROM valued
+  GROUP BY client_id, episode_level
 )
-SELECT b.episode_level, b.week,
-  {columns}
-FROM b
-WHERE b.episode_level IS NOT NULL AND b.started >= %s AND b.started < %s
-GROUP BY b.episode_level, b.week
+SELECT episode_level,
+  {counted}
+FROM people
+GROUP BY episode_level
 """
 
 
 def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
-    base, params = _episode_rows_sql()
+    """One pass: a window gives each assessment its episode's start (the
+    client's latest intake so far, else their first assessment); grouping by
+    episode gives its level (decided at the start), its baseline (the first
+    answered total) and its total at each week (the latest answered one in the
+    week's window); the last step counts responses and remissions by level.
+
+    "First" and "latest" answered totals are picked in the GROUP BY by packing
+    the time and the total into one integer (`at * 100 + total`, totals being
+    0 to 27): MIN gives the first, MAX the latest, and the total is the packed
+    value less its hundreds. Standard SQL (PostgreSQL and SQLite)."""
+    base, params = _episode_rows_sql(period)
     decided, decided_params = _decided_sql()
-    params += decided_params
-    baselines = ",\n    ".join(
-        f"FIRST_VALUE({key}_total) OVER (PARTITION BY client_id, episode "
-        f"ORDER BY CASE WHEN {key}_total IS NULL THEN 1 ELSE 0 END, at, id) "
-        f"AS {key}_base"
-        for key in OUTCOME_INSTRUMENTS
-    )
-    week_cases = " ".join(
-        f"WHEN at > started + {(k - OUTCOME_WINDOW_WEEKS) * SECONDS_PER_WEEK} "
-        f"AND at <= started + {(k + OUTCOME_WINDOW_WEEKS) * SECONDS_PER_WEEK} "
-        f"THEN {k}"
-        for k in OUTCOME_WEEKS
-    )
-    row_numbers = ",\n    ".join(
-        f"ROW_NUMBER() OVER (PARTITION BY client_id, episode, week "
-        f"ORDER BY CASE WHEN {key}_total IS NULL THEN 1 ELSE 0 END, at DESC, "
-        f"id DESC) AS rn_{key}"
-        for key in OUTCOME_INSTRUMENTS
-    )
-    columns = ",\n  ".join(_instrument_columns(key) for key in OUTCOME_INSTRUMENTS)
+    drop = 100 - int(outcomes.RESPONSE_DROP_PERCENT)
+    packed, unpacked, per_client, counted = [], [], [], []
+    for key in OUTCOME_INSTRUMENTS:
+        total = f"{key}_total"
+        packed.append(
+            f"MIN(CASE WHEN {total} IS NOT NULL THEN at * 100 + {total} END) "
+            f"AS {key}_base"
+        )
+        unpacked.append(f"{key}_base - ({key}_base / 100) * 100 AS {key}_base")
+        below = int(outcomes.instrument(key).remission_below or 0)
+        for week in OUTCOME_WEEKS:
+            low = (week - OUTCOME_WINDOW_WEEKS) * SECONDS_PER_WEEK
+            high = (week + OUTCOME_WINDOW_WEEKS) * SECONDS_PER_WEEK
+            name = f"{key}_w{week}"
+            packed.append(
+                f"MAX(CASE WHEN {total} IS NOT NULL AND at > started + {low} "
+                f"AND at <= started + {high} THEN at * 100 + {total} END) AS {name}"
+            )
+            unpacked.append(f"{name} - ({name} / 100) * 100 AS {name}")
+            measured = f"{key}_base > 0 AND {name} IS NOT NULL"
+            for what, condition in (
+                ("measured", measured),
+                ("response", f"{measured} AND {name} * 100 <= {key}_base * {drop}"),
+                ("remission", f"{measured} AND {name} < {below}"),
+            ):
+                # Per client: how many of their episodes, and whether any
+                # (people without COUNT(DISTINCT): one sort, not 36).
+                flag = f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+                per_client.append(f"SUM({flag}) AS {name}_{what}")
+                per_client.append(f"MAX({flag}) AS {name}_{what}_p")
+                counted.append(f"SUM({name}_{what}) AS {name}_{what}")
+                counted.append(f"SUM({name}_{what}_p) AS {name}_{what}_p")
     sql = OUTCOMES_SQL.format(
         base=base,
         decided=decided,
-        baselines=baselines,
-        week_cases=week_cases,
-        row_numbers=row_numbers,
-        columns=columns,
+        packed=",\n    ".join(packed),
+        unpacked=",\n    ".join(unpacked),
+        per_client=",\n    ".join(per_client),
+        counted=",\n  ".join(counted),
     )
-    for key in OUTCOME_INSTRUMENTS:
-        params += _instrument_params(key)
-    params += [period.start.timestamp(), period.end.timestamp()]
-    return sql, params
+    return sql, [
+        *params,
+        *decided_params,
+        int(period.start.timestamp()),
+        int(period.end.timestamp()),
+    ]
 
 
 STEPS_SQL: Final = """
@@ -878,32 +976,43 @@ stepped AS (
   SELECT base.*,
     LAG(rank) OVER (PARTITION BY client_id ORDER BY at, id) AS previous
   FROM base
+),
+per_client AS (
+  SELECT client_id, previous,
+    SUM(CASE WHEN rank < previous THEN 1 ELSE 0 END) AS down_n,
+    SUM(CASE WHEN rank > previous THEN 1 ELSE 0 END) AS up_n,
+    SUM(CASE WHEN rank = previous THEN 1 ELSE 0 END) AS same_n
+  FROM stepped
+  WHERE previous IS NOT NULL AND at >= %s AND at < %s
+  GROUP BY client_id, previous
 )
 SELECT previous,
-  SUM(CASE WHEN rank < previous THEN 1 ELSE 0 END) AS down_n,
-  COUNT(DISTINCT CASE WHEN rank < previous THEN client_id END) AS down_p,
-  SUM(CASE WHEN rank > previous THEN 1 ELSE 0 END) AS up_n,
-  COUNT(DISTINCT CASE WHEN rank > previous THEN client_id END) AS up_p,
-  SUM(CASE WHEN rank = previous THEN 1 ELSE 0 END) AS same_n,
-  COUNT(DISTINCT CASE WHEN rank = previous THEN client_id END) AS same_p
-FROM stepped
-WHERE previous IS NOT NULL AND at >= %s AND at < %s
+  SUM(down_n) AS down_n, SUM(CASE WHEN down_n > 0 THEN 1 ELSE 0 END) AS down_p,
+  SUM(up_n) AS up_n, SUM(CASE WHEN up_n > 0 THEN 1 ELSE 0 END) AS up_p,
+  SUM(same_n) AS same_n, SUM(CASE WHEN same_n > 0 THEN 1 ELSE 0 END) AS same_p
+FROM per_client
 GROUP BY previous
 """
 
 
 def _steps_sql(period: Period) -> tuple[str, list[Any]]:
-    """Placements in order per client, each against the one before. Placements
-    opened by a correction are left out (they fix a record; no one moved)."""
+    """Placements in order per client, each against the one before, of clients
+    with a placement that started in the period. Placements opened by a
+    correction are left out (they fix a record; no one moved)."""
+    in_period = Placement.objects.filter(
+        started_at__gte=period.start, started_at__lt=period.end
+    ).values("client_id")
     queryset = (
-        Placement.objects.filter(decision__corrects__isnull=True)
+        Placement.objects.filter(
+            decision__corrects__isnull=True, client_id__in=in_period
+        )
         .annotate(at=EpochSeconds("started_at"), rank=_rank("level"))
         .values("id", "client_id", "at", "rank")
         .order_by()
     )
     base, params = queryset.query.sql_with_params()
     sql = STEPS_SQL.format(base=base)
-    return sql, [*params, period.start.timestamp(), period.end.timestamp()]
+    return sql, [*params, int(period.start.timestamp()), int(period.end.timestamp())]
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -917,11 +1026,19 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
 def report_outcomes(*, period: Period) -> Report:
     """Response and remission at 4, 8 and 12 weeks by the level of care an
     episode started at (the episodes that started in the period), and step-downs
-    against step-ups. Two queries (window functions over SQL aggregates)."""
+    against step-ups. Two queries (a window function, then SQL aggregates)."""
+    by_level = {row["episode_level"]: row for row in _fetch(*_outcomes_sql(period))}
     found = {
-        (row["episode_level"], int(row["week"])): row
-        for row in _fetch(*_outcomes_sql(period))
-        if row["week"] is not None
+        (level, week): {
+            f"{key}_{what}": row[f"{key}_w{week}_{what}"]
+            for key in OUTCOME_INSTRUMENTS
+            for what in (
+                *("measured", "response", "remission"),
+                *("measured_p", "response_p", "remission_p"),
+            )
+        }
+        for level, row in by_level.items()  # a row per level: three at most
+        for week in OUTCOME_WEEKS
     }
     outcome_rows = []
     for slug in LEVEL_SLUGS:
@@ -1018,19 +1135,20 @@ def report_service_gaps(*, period: Period) -> Report:
     no recommended level) and month. One query."""
     needed = Coalesce("recommendation__level", "level")
     client = "recommendation__client"
-    aggregates: dict[str, Count] = {}
-    for slug in LEVEL_SLUGS:
-        aggregates |= _counts(slug, Q(needed_level=slug), client)
-    aggregates |= _counts("all", Q(), client)
     found = {
-        row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row
-        for row in _latest_decisions()
-        .filter(service_gap_filter())
-        .filter(decided_at__gte=period.start, decided_at__lt=period.end)
-        .annotate(month=TruncMonth("decided_at"), needed_level=needed)
-        .values("month")
-        .annotate(**aggregates)
-        .order_by("month")
+        _day(row["month"]): row
+        for row in _people_counts(
+            _latest_decisions()
+            .filter(service_gap_filter())
+            .filter(decided_at__gte=period.start, decided_at__lt=period.end)
+            .annotate(needed_level=needed),
+            person=client,
+            groups={"month": TruncMonth("decided_at")},
+            flags={
+                **{slug: Q(needed_level=slug) for slug in LEVEL_SLUGS},
+                "all": Q(),
+            },
+        )
     }
     table = Table(
         key="service_gaps",
