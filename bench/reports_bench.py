@@ -391,9 +391,12 @@ def _time_pages(browser: Any, query: str) -> dict[str, tuple[float, int]]:
             started = time.perf_counter()
             browser.get(url)
             seconds.append(time.perf_counter() - started)
-        with CaptureQueriesContext(connection) as ctx:
-            browser.get(url)
-        found[name] = (statistics.median(seconds), len(ctx.captured_queries))
+        counted = []
+        for _ in range(2):  # the fewer: a session refresh adds queries now and then
+            with CaptureQueriesContext(connection) as ctx:
+                browser.get(url)
+            counted.append(len(ctx.captured_queries))
+        found[name] = (statistics.median(seconds), min(counted))
     return found
 
 

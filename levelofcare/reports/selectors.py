@@ -821,10 +821,13 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
     """Every submitted, not voided assessment with its instrument totals and
     whether it starts an episode (intake): the input of the outcomes query.
 
-    Only of clients with an assessment submitted in the period: an episode that
-    starts in the period starts with one (their whole history is kept, so
-    episodes are numbered as they were)."""
+    Only of clients with an intake assessment submitted in the period: an
+    episode that starts in the period starts with one (a client's first
+    assessment is an intake: a progress review needs a placement, which needs
+    an earlier decided assessment). Their whole history is kept, so episodes
+    are told apart as they were."""
     in_period = Assessment.objects.filter(
+        kind=Assessment.Kind.INTAKE,
         status=Assessment.Status.SUBMITTED,
         submitted_at__gte=period.start,
         submitted_at__lt=period.end,
