@@ -684,15 +684,19 @@ def _by_rule_sql(
     """Decisions by the codes of their recommendation's reasons, counted per
     (code, recommended level): one pass over the reasons (jsonb_array_elements
     on PostgreSQL, json_each on SQLite)."""
-    base = ranked.annotate(
-        person=F("recommendation__client_id"),
-        rec_level=F("recommendation__level"),
-        rec_reasons=F("recommendation__reasons"),
-        is_over=Case(When(overridden, then=Value(1)), default=Value(0)),
-        moved=Case(
-            When(up, then=Value(1)), When(down, then=Value(-1)), default=Value(0)
-        ),
-    ).values("id", "person", "rec_level", "rec_reasons", "is_over", "moved")
+    base = (
+        ranked.annotate(
+            person=F("recommendation__client_id"),
+            rec_level=F("recommendation__level"),
+            rec_reasons=F("recommendation__reasons"),
+            is_over=Case(When(overridden, then=Value(1)), default=Value(0)),
+            moved=Case(
+                When(up, then=Value(1)), When(down, then=Value(-1)), default=Value(0)
+            ),
+        )
+        .values("id", "person", "rec_level", "rec_reasons", "is_over", "moved")
+        .order_by()
+    )
     sql, params = base.query.sql_with_params()
     if connection.vendor == "postgresql":
         unnest = "CROSS JOIN LATERAL jsonb_array_elements(d.rec_reasons) AS e"
