@@ -10,6 +10,7 @@ from levelofcare.notifications import views as notifications
 from levelofcare.programs import views as programs
 from levelofcare.progress import views as progress
 from levelofcare.recommendations.views import assessments, clients, review
+from levelofcare.reports.urls import urlpatterns as report_urls
 
 app_name = "levelofcare"
 
@@ -107,4 +108,6 @@ urlpatterns = [
     path("criteria/", criteria.criteria_book_view, name="criteria_book"),
     # The program directory (kept in Django admin by criteria admins).
     path("programs/", programs.program_list, name="program_list"),
+    # Aggregate reports (volume, overrides, timeliness, outcomes, service gaps).
+    *report_urls,
 ]

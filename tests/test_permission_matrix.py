@@ -138,6 +138,18 @@ TABLE: dict[str, Row] = {
     # Break the glass: clinicians give a reason; criteria admins read the list.
     "levelofcare:break_glass": Row("L F O F F", "L F O F F"),
     "levelofcare:break_glass_list": Row("L F F O F", "L F F M F"),
+    # --- reports: clinicians in full, criteria admins and coordinators aggregates
+    "levelofcare:reports": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_volume": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_volume_csv": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_overrides": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_overrides_csv": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_timeliness": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_timeliness_csv": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_outcomes": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_outcomes_csv": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_service_gaps": Row("L O O O F", "L M M M M"),
+    "levelofcare:report_service_gaps_csv": Row("L O O O F", "L M M M M"),
     # --- Django admin: staff only (criteria admins), criteria versions ------------
     "admin:index": Row("L L L O L", "L L L O L"),
     "admin:login": Row("O O O O O", "O O O O O"),

@@ -37,6 +37,7 @@ from levelofcare.criteria.services import (
 )
 from levelofcare.errors import CriteriaConflictError
 from levelofcare.models import CriteriaSet
+from locatr.params import int_param
 
 META_FIELDS = ("version", "is_active", "created_by", "created_at")
 INTERVAL_FIELDS = tuple(
@@ -69,8 +70,14 @@ class CriteriaDraftForm(forms.ModelForm):  # type: ignore[type-arg]
         model = CriteriaSet
         fields = CriteriaSet.SETTING_FIELDS
 
+    # Values to show instead of the active version's on an unbound form (the
+    # overrides report's "try a threshold" link): `CriteriaSetAdmin.get_form`.
+    suggested: tuple[tuple[str, int], ...] = ()
+
     def __init__(self, *args: Any, preview: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.update(dict(self.suggested))
         self.is_preview = preview
         self.fields["note"].required = not self.is_preview
         for name, limit in LIMITS.items():
@@ -230,6 +237,22 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
     # --- views ----------------------------------------------------------------
 
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: CriteriaSet | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """The draft form; on a GET of the active version, prefilled with the
+        thresholds in the query string (`?phq9_iop_min=16`, from the overrides
+        report). Values out of bounds are ignored; nothing is saved."""
+        form = super().get_form(request, obj, change, **kwargs)
+        suggested = _suggested(request) if obj is not None and obj.is_active else ()
+        if not suggested:
+            return form
+        return type(form.__name__, (form,), {"suggested": suggested})
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -253,6 +276,19 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
             None if object_id is None else self.get_object(request, unquote(object_id))
         )
         context = dict(extra_context or {})
+        suggested = _suggested(request)
+        if obj is not None and obj.is_active and suggested:
+            self.message_user(
+                request,
+                "Prefilled from the overrides report: "
+                + "; ".join(
+                    f"{LIMITS[name].short_label} {value} (now {getattr(obj, name)})"
+                    for name, value in suggested
+                )
+                + ". Nothing is saved: use “Preview impact” to see which past "
+                "assessments would change level.",
+                messages.INFO,
+            )
         if obj is not None and self.has_change_permission(request, obj):
             context.update(
                 title=f"Change criteria: version {obj.version} → new version",
@@ -388,6 +424,18 @@ class CriteriaSetAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:levelofcare_criteriaset_changelist"))
+
+
+def _suggested(request: HttpRequest) -> tuple[tuple[str, int], ...]:
+    """Threshold values in a GET query string, each within its bounds."""
+    if request.method != "GET":
+        return ()
+    found = []
+    for spec in rules.THRESHOLDS:
+        value = int_param(request.GET.get(spec.name), low=spec.low, high=spec.high)
+        if value is not None:
+            found.append((spec.name, value))
+    return tuple(found)
 
 
 def _is_history_view(request: HttpRequest) -> bool:

@@ -103,6 +103,15 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "criteria book": reverse("levelofcare:criteria_book"),
         "programs": reverse("levelofcare:program_list"),
         "404 page": "/no-such-page/",
+        # Reports: every role (aggregates only for coordinators and criteria admins).
+        "reports": reverse("levelofcare:reports"),
+        **{
+            f"report {name}": reverse(f"levelofcare:report_{name}")
+            for name in ("volume", "overrides", "timeliness", "outcomes")
+        },
+        "report service gaps": reverse("levelofcare:report_service_gaps"),
+        "report with a bad date": reverse("levelofcare:report_volume")
+        + "?from=2026-02-31",
     }
     caseload = {
         "client list": reverse("levelofcare:client_list"),
@@ -165,6 +174,10 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         "program admin change": reverse(
             "admin:levelofcare_program_change", args=[s.program]
         ),
+        "criteria admin prefilled from a report": reverse(
+            "admin:levelofcare_criteriaset_change", args=[s.criteria_set]
+        )
+        + "?phq9_iop_min=16",
         "403 page": reverse("levelofcare:client_list"),
     }
 
