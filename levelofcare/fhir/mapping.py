@@ -6,10 +6,12 @@ with `fhir.resources` (FHIR R4) and maps every answered item through the
 catalogue's codes. fhir.resources checks structure and types, never
 terminology: the codes are checked here, against the catalogue.
 
-How an item is recognised, in order: a coding of `item.code` that the catalogue
-knows (a LOINC item code, or `urn:locatr:question` + the contract path), else its
-`linkId` (a LOINC item code, with or without a leading "/", or locatr's own
-path such as "phq9.3"). When both are there they must name the same question.
+How an item is recognised: FHIR R4 QuestionnaireResponse items carry no codes
+(those live in the Questionnaire), so the `linkId` carries it, as in LOINC's own
+forms: a LOINC item code ("44250-9", or LHC-Forms' "/44250-9"), or locatr's own
+path ("phq9.3", "cssrs.intent": system `urn:locatr:question`). A group whose
+linkId is a panel code (44249-1, 69737-5), or a `questionnaire` naming one
+("http://loinc.org/q/44249-1"), must hold items of that instrument only.
 """
 
 from __future__ import annotations
@@ -149,7 +151,8 @@ def questionnaire_response_read(payload: object) -> ReadResponse:
             )
         )
     authored = _authored(payload.get("authored"), issues)
-    scores, ignored = _scores(payload.get("item") or [], issues)
+    panel = panel_of(str(payload.get("questionnaire") or ""))
+    scores, ignored = _scores(payload.get("item") or [], panel, issues)
     _check_complete(scores, issues)
     if not scores and not issues:
         issues.append(
@@ -174,13 +177,13 @@ def questionnaire_response_read(payload: object) -> ReadResponse:
 
 
 def _scores(
-    items: list[Any], issues: list[Issue]
+    items: list[Any], questionnaire_panel: str | None, issues: list[Issue]
 ) -> tuple[dict[str, dict[int, int]], list[str]]:
     """Item scores per instrument ({"phq9": {1: 2, ...}}), and the labels of the
     answered questions that are not imported."""
     scores: dict[str, dict[int, int]] = {}
     ignored: list[str] = []
-    for path, item, panel in _answered_items(items, "item"):
+    for path, item, panel in _answered_items(items, "item", questionnaire_panel):
         target = _target_of(item, path, issues)
         if target is None:
             continue
@@ -297,63 +300,43 @@ def _source(resource: QuestionnaireResponse) -> str:
 
 
 def _answered_items(
-    items: list[Any], path: str, panel: str | None = None
+    items: list[Any], path: str, panel: str | None
 ) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """Every item with answers (groups walked into), with its FHIRPath and the
-    instrument of the panel (a group coded 44249-1, 69737-5) it sits in."""
+    instrument of the panel it sits in (a group whose linkId is a panel code)."""
     for n, item in enumerate(items):
         here = f"{path}[{n}]"
         if item.get("answer"):
             yield here, item, panel
-        codings = ((c.get("system"), c.get("code")) for c in item.get("code") or [])
-        inner = next((PANELS[c] for c in codings if c in PANELS), panel)
+        inner = panel_of(str(item.get("linkId") or "")) or panel
         yield from _answered_items(item.get("item") or [], f"{here}.item", inner)
 
 
+def panel_of(name: str) -> str | None:
+    """The instrument whose panel a linkId or a Questionnaire canonical names
+    ("44249-1", "http://loinc.org/q/44249-1|2.78"), or None."""
+    code = name.split("|", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return PANELS.get((LOINC, code))
+
+
 def _target_of(item: dict[str, Any], path: str, issues: list[Issue]) -> Target | None:
-    codings = [
-        (c.get("system") or "", c.get("code") or "") for c in item.get("code") or []
-    ]
-    by_code = {BY_CODE[c] for c in codings if c in BY_CODE}
     link_id = str(item.get("linkId") or "")
-    by_link = _link_target(link_id)
-    where = f"QuestionnaireResponse.{path}"
-    if len(by_code) > 1:
-        issues.append(
-            Issue(
-                "code-invalid",
-                f"Item {link_id!r} has codes of different questions: "
-                f"{', '.join(sorted(t.label for t in by_code))}.",
-                where,
-            )
-        )
-        return None
-    if by_code and by_link is not None and by_code != {by_link}:
-        (coded,) = by_code
-        issues.append(
-            Issue(
-                "code-invalid",
-                f"Item {link_id!r} is coded as {coded.label} but its linkId names "
-                f"{by_link.label}.",
-                where,
-            )
-        )
-        return None
-    target = next(iter(by_code), by_link)
+    target = link_target(link_id)
     if target is None:
-        shown = ", ".join(f"{s}|{c}" for s, c in codings) or "none"
         issues.append(
             Issue(
                 "code-invalid",
-                f"Item {link_id!r} (codes: {shown}) is not a question locatr knows: "
-                "use the LOINC item codes of the PHQ-9 or GAD-7.",
-                where,
+                f"Item {link_id!r} is not a question locatr knows: use the LOINC "
+                "item codes of the PHQ-9 or GAD-7 as linkIds.",
+                f"QuestionnaireResponse.{path}.linkId",
             )
         )
     return target
 
 
-def _link_target(link_id: str) -> Target | None:
+def link_target(link_id: str) -> Target | None:
+    """The question a linkId names: a code the catalogue knows (a LOINC code,
+    with or without LHC-Forms' leading "/"), or locatr's own path."""
     stripped = link_id.lstrip("/")
     for system in (LOINC, LOCATR_QUESTION_SYSTEM):
         if (system, stripped) in BY_CODE:

@@ -24,6 +24,7 @@ from intake import catalogue
 from intake.catalogue import (
     INSTRUMENTS,
     LOCATR_QUESTION_SYSTEM,
+    LOINC,
     QUESTIONS,
     Code,
     Question,
@@ -52,12 +53,12 @@ RISK_PROBABILITY: Final = "http://terminology.hl7.org/CodeSystem/risk-probabilit
 PARTICIPANT_TYPE: Final = (
     "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 )
-# C-SSRS screener risk -> FHIR risk-probability (qualitative risk).
+# C-SSRS screener risk -> FHIR risk-probability (qualitative risk), and its text.
 RISK_CODES: Final = {
-    "high": ("high", "High likelihood"),
-    "moderate": ("moderate", "Moderate likelihood"),
-    "low": ("low", "Low likelihood"),
-    "none": ("negligible", "Negligible likelihood"),
+    "high": ("high", "High likelihood", "High suicide risk"),
+    "moderate": ("moderate", "Moderate likelihood", "Moderate suicide risk"),
+    "low": ("low", "Low likelihood", "Low suicide risk"),
+    "none": ("negligible", "Negligible likelihood", "No suicide risk found"),
 }
 
 
@@ -136,8 +137,8 @@ def _authored(assessment: Assessment) -> str:
 
 
 def questionnaire_response(assessment: Assessment) -> Resource:
-    """One item per answered question, coded from the catalogue: instruments and
-    the C-SSRS screener are groups of their items/parts."""
+    """One item per answered question, its linkId coded from the catalogue;
+    instruments and the C-SSRS screener are groups of their items/parts."""
     return {
         "resourceType": "QuestionnaireResponse",
         "id": str(assessment.pk),
@@ -170,13 +171,11 @@ def _item(q: Question, value: Any) -> Resource | None:
     if q.kind == catalogue.ITEMS and q.instrument is not None:
         instrument = q.instrument
         return {
-            "linkId": q.path,
-            "code": [_coding(c) for c in instrument.panel_codes],
+            "linkId": _link_id(instrument.panel_codes, q.path),
             "text": instrument.title,
             "item": [
                 {
-                    "linkId": f"{q.path}.{n}",
-                    "code": [_coding(c) for c in codes_of(q.path, n)],
+                    "linkId": _link_id(codes_of(q.path, n), f"{q.path}.{n}"),
                     "text": instrument.items[n - 1].label,
                     "answer": [
                         {"valueCoding": _coding(instrument.answer_codes[score])}
@@ -199,11 +198,18 @@ def _item(q: Question, value: Any) -> Resource | None:
 
 def _answer_item(q: Question, answer: dict[str, Any]) -> Resource:
     return {
-        "linkId": q.path,
-        "code": [_coding(c) for c in codes_of(q.path)],
+        "linkId": _link_id(codes_of(q.path), q.path),
         "text": q.label,
         "answer": [answer],
     }
+
+
+def _link_id(codes: tuple[Code, ...], path: str) -> str:
+    """R4 QuestionnaireResponse items have no `code`: the linkId carries it, as
+    in LOINC's forms. A LOINC code where the catalogue has one, else locatr's
+    path (the code in `urn:locatr:question`)."""
+    loinc = next((c.code for c in codes if c.system == LOINC), None)
+    return loinc or path
 
 
 def total_observation(assessment: Assessment, key: str) -> Resource:
@@ -246,7 +252,7 @@ def total_observation(assessment: Assessment, key: str) -> Resource:
 
 def risk_assessment(assessment: Assessment, recommendation: Recommendation) -> Resource:
     risk = str(recommendation.scores["cssrs_risk"])
-    code, display = RISK_CODES[risk]
+    code, display, text = RISK_CODES[risk]
     screener = catalogue.CSSRS
     return {
         "resourceType": "RiskAssessment",
@@ -267,7 +273,7 @@ def risk_assessment(assessment: Assessment, recommendation: Recommendation) -> R
                     "coding": [
                         {"system": RISK_PROBABILITY, "code": code, "display": display}
                     ],
-                    "text": f"{risk} risk on the C-SSRS screener",
+                    "text": f"{text} on the C-SSRS screener",
                 },
             }
         ],
@@ -327,7 +333,8 @@ def guidance_response(
 
 
 def _data_requirement(path: str) -> Resource:
-    """A missing answer: the item codes of the question (an instrument's panel)."""
+    """A missing answer: an observation of the question's code (an instrument's
+    panel code; locatr's own code where there is no LOINC code)."""
     try:
         q = catalogue.question(path)
     except KeyError:
@@ -339,8 +346,8 @@ def _data_requirement(path: str) -> Resource:
             else codes_of(path)
         )
     return {
-        "type": "QuestionnaireResponse",
-        "codeFilter": [{"path": "item.code", "code": [_coding(c) for c in codes]}],
+        "type": "Observation",
+        "codeFilter": [{"path": "code", "code": [_coding(c) for c in codes]}],
     }
 
 
