@@ -110,7 +110,7 @@ def test_a_voided_assessment_is_exported_as_entered_in_error(
     assert set(statuses.values()) == {"entered-in-error"}
 
 
-# --- the demo client, field by field ----------------------------------------------------
+# --- the demo client, field by field --------------------------------------------------
 
 
 PHQ9_ANSWERS = {"0": ("LA6568-5", "Not at all"), "1": ("LA6569-3", "Several days")}
@@ -521,9 +521,9 @@ def test_the_demo_clients_bundle_field_by_field(
                     "note": [
                         {"text": "Recommended level: Outpatient (criteria version 1)."},
                         {
-                            "text": "Reason OUTPATIENT_NO_HIGHER_CRITERIA: No inpatient "
-                            "or IOP criterion applies: outpatient care (mild symptoms "
-                            "or maintenance)."
+                            "text": "Reason OUTPATIENT_NO_HIGHER_CRITERIA: No "
+                            "inpatient or IOP criterion applies: outpatient care "
+                            "(mild symptoms or maintenance)."
                         },
                     ],
                     "reasonCode": [
@@ -608,7 +608,7 @@ def test_the_demo_clients_bundle_field_by_field(
     validated(bundle)
 
 
-# --- access, audit, queries --------------------------------------------------------------
+# --- access, audit, queries -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "clinician"])
@@ -697,7 +697,7 @@ def test_the_export_takes_the_same_queries_for_1_or_10_assessments(
     assert len(response.json()["entry"]) == 1 + 7 * assessments
 
 
-# --- the command -----------------------------------------------------------------------
+# --- the command ----------------------------------------------------------------------
 
 
 def test_the_command_prints_the_same_bundle(coordinator, clinician) -> None:
@@ -737,7 +737,7 @@ def test_the_command_logs_a_record_view_for_the_user_named(
         ([], "Give a client reference"),
         (["--all"], "--all needs --ndjson DIR"),
         (["--all", "--ndjson", "/no/such/dir"], "is not a directory"),
-        (["X-1", "--all", "--ndjson", "/tmp"], "not both"),
+        (["X-1", "--all", "--ndjson", "."], "not both"),
     ],
 )
 def test_the_command_exits_2_with_a_clear_message(args, message) -> None:
