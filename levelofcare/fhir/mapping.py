@@ -187,7 +187,7 @@ def _scores(
         target = _target_of(item, path, issues)
         if target is None:
             continue
-        if panel is not None and target.path != panel:
+        if panel is not None and target.item is not None and target.path != panel:
             issues.append(
                 Issue(
                     "code-invalid",
@@ -200,9 +200,11 @@ def _scores(
             ignored.append(target.label)
             continue
         score = _score(item, INSTRUMENTS[target.path], path, issues)
-        if score is None:
-            continue
         answered = scores.setdefault(target.path, {})
+        if score is None:
+            # Refused (an issue says why), yet answered: not also "incomplete".
+            answered.setdefault(target.item, -1)
+            continue
         if target.item in answered:
             issues.append(
                 Issue("duplicate", f"{target.label} is answered twice.", path)
