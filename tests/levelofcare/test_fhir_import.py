@@ -18,10 +18,26 @@ from tests.factories import ClientFactory, answers, submit_assessment
 
 pytestmark = pytest.mark.django_db
 
-PHQ9_LINKS = (
-    "44250-9 44255-8 44259-0 44254-1 44251-7 44258-2 44252-5 44253-3 44260-8".split()
-)
-GAD7_LINKS = "69725-0 68509-9 69733-4 69734-2 69735-9 69689-8 69736-7".split()
+PHQ9_LINKS = [
+    "44250-9",
+    "44255-8",
+    "44259-0",
+    "44254-1",
+    "44251-7",
+    "44258-2",
+    "44252-5",
+    "44253-3",
+    "44260-8",
+]
+GAD7_LINKS = [
+    "69725-0",
+    "68509-9",
+    "69733-4",
+    "69734-2",
+    "69735-9",
+    "69689-8",
+    "69736-7",
+]
 ANSWER_CODES = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
 PORTAL = "https://portal.example.org"
 
