@@ -10,11 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from intake.models import Client
 from levelofcare.fhir import resources, selectors
 from levelofcare.fhir.resources import Resource
+from levelofcare.models import CriteriaSet
 
 # The order of the files (and of a Bundle's entries).
 RESOURCE_TYPES: Final = (
@@ -52,12 +54,21 @@ def client_bundle(*, client: Client, now: datetime | None = None) -> Resource:
 
 def _all_resources(chunk_size: int) -> Iterator[Resource]:
     """Every resource, streamed: each query is read in chunks (a server-side
-    cursor on PostgreSQL), so memory stays flat whatever the row count."""
+    cursor on PostgreSQL), so memory stays flat whatever the row count. The few
+    criteria versions and users are read once and attached to each row, rather
+    than joined into every row."""
+    users = {user.pk: user for user in User.objects.all()}
+    versions = {criteria.pk: criteria for criteria in CriteriaSet.objects.all()}
     for client in Client.objects.order_by("pk").iterator(chunk_size=chunk_size):
         yield resources.patient(client)
-    for assessment in selectors.assessments_for_export().iterator(
+    for assessment in selectors.assessments_for_bulk_export().iterator(
         chunk_size=chunk_size
     ):
+        if assessment.submitted_by_id is not None:
+            assessment.submitted_by = users[assessment.submitted_by_id]
+        recommendation = getattr(assessment, "recommendation", None)
+        if recommendation is not None:
+            recommendation.criteria = versions[recommendation.criteria_id]
         yield from resources.assessment_resources(assessment)
     for decision in selectors.decisions_for_export().iterator(chunk_size=chunk_size):
         yield resources.service_request(decision, decision.client_id)  # type: ignore[attr-defined]
@@ -79,7 +90,6 @@ def bulk_export(
     """
     now = now or timezone.now()
     counts = dict.fromkeys(RESOURCE_TYPES, 0)
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with ExitStack() as stack:
         files: dict[str, IO[str]] = {
             kind: stack.enter_context(
@@ -91,7 +101,7 @@ def bulk_export(
             if validate:
                 resources.validated(resource)
             kind = resource["resourceType"]
-            files[kind].write(encode(resource))
+            files[kind].write(resources.encode(resource))
             files[kind].write("\n")
             counts[kind] += 1
     manifest: dict[str, Any] = {

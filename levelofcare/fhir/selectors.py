@@ -28,6 +28,18 @@ def assessments_for_export() -> QuerySet[Assessment]:
     return (
         Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
         .select_related("recommendation__criteria", "submitted_by")
+        .defer("partial_items", "notes", "void_reason")
+        .order_by("pk")
+    )
+
+
+def assessments_for_bulk_export() -> QuerySet[Assessment]:
+    """As `assessments_for_export`, without joining the criteria version and the
+    user into every row: the bulk export attaches those few rows itself."""
+    return (
+        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        .select_related("recommendation")
+        .defer("partial_items", "notes", "void_reason")
         .order_by("pk")
     )
 
