@@ -64,10 +64,11 @@ def _all_resources(chunk_size: int) -> Iterator[Resource]:
     for assessment in selectors.assessments_for_bulk_export().iterator(
         chunk_size=chunk_size
     ):
-        if assessment.submitted_by_id is not None:
+        # A row made during the export (a new user or version) is read lazily.
+        if assessment.submitted_by_id in users:
             assessment.submitted_by = users[assessment.submitted_by_id]
         recommendation = getattr(assessment, "recommendation", None)
-        if recommendation is not None:
+        if recommendation is not None and recommendation.criteria_id in versions:
             recommendation.criteria = versions[recommendation.criteria_id]
         yield from resources.assessment_resources(assessment)
     for decision in selectors.decisions_for_export().iterator(chunk_size=chunk_size):
