@@ -60,12 +60,14 @@ bench: $(VENV)/.dev-installed .env
 	$(PY) bench/impact_bench.py
 	$(PY) bench/load_bench.py
 	$(PY) bench/sweep_bench.py
+	$(PY) bench/fhir_bench.py
 
 bench-quick: $(VENV)/.dev-installed .env
 	$(PY) bench/rules_bench.py --quick
 	$(PY) bench/impact_bench.py --quick
 	$(PY) bench/load_bench.py --quick
 	$(PY) bench/sweep_bench.py --quick
+	$(PY) bench/fhir_bench.py --quick
 
 clean-venv:
 	rm -rf $(VENV)
