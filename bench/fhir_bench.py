@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import secrets
 import subprocess
 import sys
@@ -37,6 +37,17 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "locatr_bench_fhir"
 TARGET_SECONDS = 60.0
 VALIDATION_SAMPLE = 500
+# Runs `manage.py export_fhir --all --ndjson DIR`, then prints its peak RSS.
+_COMMAND = """
+import runpy, sys
+manage, directory = sys.argv[1:3]
+sys.argv = [manage, "export_fhir", "--all", "--ndjson", directory]
+try:
+    runpy.run_path(manage, run_name="__main__")
+finally:
+    with open("/proc/self/status") as status:
+        print(next(l for l in status if l.startswith("VmHWM")), file=sys.stderr)
+"""
 
 
 def main() -> int:
@@ -126,21 +137,19 @@ def _run(n: int, database_url: str) -> int:
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         }
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "export_fhir",
-                "--all",
-                "--ndjson",
-                directory,
-            ],
+        # VmHWM (the process's own peak RSS, read as it ends): ru_maxrss of a
+        # child counts the parent's pages it had between fork and exec.
+        child = subprocess.run(
+            [sys.executable, "-c", _COMMAND, str(ROOT / "manage.py"), directory],
             check=True,
             env=env,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         seconds = time.perf_counter() - started
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak = re.search(r"VmHWM:\s+([0-9]+) kB", child.stderr)
+        rss = int(peak.group(1)) / 1024 if peak else float("nan")
         counts = {
             path.stem: sum(1 for _ in path.open())
             for path in sorted(Path(directory).glob("*.ndjson"))
