@@ -1,7 +1,7 @@
 """FHIR R4 resources built from locatr's rows, as plain JSON-ready dicts.
 
 Plain dicts, not `fhir.resources` models: the bulk export writes hundreds of
-thousands of them and pydantic (v1) validation costs ~1 ms each. The tests
+thousands of them and pydantic (v1) validation costs 3-10 ms each. The tests
 validate every kind with `fhir.resources` (`validated()`), and so does the bulk
 export with `--validate`.
 
