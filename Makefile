@@ -61,6 +61,7 @@ bench: $(VENV)/.dev-installed .env
 	$(PY) bench/load_bench.py
 	$(PY) bench/sweep_bench.py
 	$(PY) bench/reports_bench.py
+	$(PY) bench/fhir_bench.py
 
 bench-quick: $(VENV)/.dev-installed .env
 	$(PY) bench/rules_bench.py --quick
@@ -68,6 +69,7 @@ bench-quick: $(VENV)/.dev-installed .env
 	$(PY) bench/load_bench.py --quick
 	$(PY) bench/sweep_bench.py --quick
 	$(PY) bench/reports_bench.py --quick
+	$(PY) bench/fhir_bench.py --quick
 
 clean-venv:
 	rm -rf $(VENV)

@@ -30,6 +30,8 @@ __all__ = [
     "CSSRS_QUESTIONS",
     "FREQUENCY",
     "INSTRUMENTS",
+    "LOCATR_QUESTION_SYSTEM",
+    "LOINC",
     "QUESTIONS",
     "SECTIONS",
     "YES_NO_CHOICES",
@@ -40,6 +42,7 @@ __all__ = [
     "Question",
     "Section",
     "band_of",
+    "codes_of",
     "field_name",
     "missing_label",
     "question",
@@ -66,6 +69,17 @@ class Code:
     code: str
     display: str
     source: str
+
+
+LOINC: Final = "http://loinc.org"
+# Questions without a confirmed LOINC code (the C-SSRS screener's parts, locatr's
+# own questions) are coded in locatr's own system: the code is the contract path
+# ("cssrs.intent", "safe_housing", "phq9.3").
+LOCATR_QUESTION_SYSTEM: Final = "urn:locatr:question"
+
+
+def _loinc(code: str, display: str, source: str) -> Code:
+    return Code(LOINC, code, display, source)
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,8 @@ class Instrument:
     flag_text: str = ""  # the safety banner shown when the flagged item is above 0
     panel_codes: tuple[Code, ...] = ()
     total_codes: tuple[Code, ...] = ()
+    # The LOINC answer of each item score, in score order (0, 1, 2, 3).
+    answer_codes: tuple[Code, ...] = ()
     # Measurement-based care (levelofcare.outcomes): a total below `remission_below`
     # is remission; a change smaller than `minimal_change` points is "no change".
     remission_below: int | None = None
@@ -204,28 +220,63 @@ SECTIONS: Final = (
     ),
 )
 
+# Where the LOINC codes below were confirmed (never guessed). loinc.org/69729-2,
+# the PHQ-SADS panel, lists every PHQ-9 and GAD-7 item code with its text.
+_PHQ_SADS: Final = "loinc.org/69729-2 (PHQ-SADS panel item list)"
+# The PHQ-9 and GAD-7 items share LOINC's frequency answers (score 0-3): seen with
+# these codes in HL7 US Core's PHQ-9 QuestionnaireResponse example
+# (hl7.org/fhir/us/core QuestionnaireResponse-phq-9-example) and the HL7 PCO IG's
+# LOINC form 44249-1.
+_ANSWERS_SOURCE: Final = "HL7 US Core QuestionnaireResponse-phq-9-example"
+_FREQUENCY_ANSWERS: Final = tuple(
+    _loinc(code, label, _ANSWERS_SOURCE)
+    for code, (_, label) in zip(
+        ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"), FREQUENCY, strict=True
+    )
+)
+
 # Kroenke, Spitzer & Williams 2001 (PHQ-9); Spitzer et al. 2006 (GAD-7). Both are
 # free to use. Items in the instruments' published order.
 PHQ9: Final = Instrument(
     title="PHQ-9 (depression)",
     name="PHQ-9",
     items=tuple(
-        Item(label)
-        for label in (
-            "Little interest or pleasure in doing things",
-            "Feeling down, depressed, or hopeless",
-            "Trouble falling or staying asleep, or sleeping too much",
-            "Feeling tired or having little energy",
-            "Poor appetite or overeating",
-            "Feeling bad about yourself, or that you are a failure or have let "
-            "yourself or your family down",
-            "Trouble concentrating on things, such as reading the newspaper or "
-            "watching television",
-            "Moving or speaking so slowly that other people could have noticed, or "
-            "the opposite: being so fidgety or restless that you have been moving "
-            "around a lot more than usual",
-            "Thoughts that you would be better off dead, or of hurting yourself in "
-            "some way",
+        Item(label, (_loinc(code, label, source),))
+        for code, label, source in (
+            ("44250-9", "Little interest or pleasure in doing things", _PHQ_SADS),
+            ("44255-8", "Feeling down, depressed, or hopeless", _PHQ_SADS),
+            (
+                "44259-0",
+                "Trouble falling or staying asleep, or sleeping too much",
+                _PHQ_SADS,
+            ),
+            ("44254-1", "Feeling tired or having little energy", _PHQ_SADS),
+            ("44251-7", "Poor appetite or overeating", _PHQ_SADS),
+            (
+                "44258-2",
+                "Feeling bad about yourself, or that you are a failure or have let "
+                "yourself or your family down",
+                _PHQ_SADS,
+            ),
+            (
+                "44252-5",
+                "Trouble concentrating on things, such as reading the newspaper or "
+                "watching television",
+                _PHQ_SADS,
+            ),
+            (
+                "44253-3",
+                "Moving or speaking so slowly that other people could have noticed, "
+                "or the opposite: being so fidgety or restless that you have been "
+                "moving around a lot more than usual",
+                "hl7.org/fhir/us/core/STU7/Observation-PHQ9-item-example-44253-3",
+            ),
+            (
+                "44260-8",
+                "Thoughts that you would be better off dead, or of hurting yourself "
+                "in some way",
+                "healthassure.in/codes/loinc-44260-8 (LOINC 44260-8, Reported.PHQ)",
+            ),
         )
     ),
     bands=(
@@ -244,20 +295,35 @@ PHQ9: Final = Instrument(
     # 2004, "Monitoring depression treatment outcomes with the PHQ-9").
     remission_below=5,
     minimal_change=5,
+    panel_codes=(
+        _loinc(
+            "44249-1",
+            "PHQ-9 quick depression assessment panel",
+            "findacode.com/loinc/44249-1; HL7 PCO IG Questionnaire-44249-1",
+        ),
+    ),
+    total_codes=(
+        _loinc(
+            "44261-6",
+            "Patient Health Questionnaire 9 item (PHQ-9) total score",
+            "cdn.loinc.org/44261-6",
+        ),
+    ),
+    answer_codes=_FREQUENCY_ANSWERS,
 )
 GAD7: Final = Instrument(
     title="GAD-7 (anxiety)",
     name="GAD-7",
     items=tuple(
-        Item(label)
-        for label in (
-            "Feeling nervous, anxious, or on edge",
-            "Not being able to stop or control worrying",
-            "Worrying too much about different things",
-            "Trouble relaxing",
-            "Being so restless that it is hard to sit still",
-            "Becoming easily annoyed or irritable",
-            "Feeling afraid, as if something awful might happen",
+        Item(label, (_loinc(code, label, _PHQ_SADS),))
+        for code, label in (
+            ("69725-0", "Feeling nervous, anxious, or on edge"),
+            ("68509-9", "Not being able to stop or control worrying"),
+            ("69733-4", "Worrying too much about different things"),
+            ("69734-2", "Trouble relaxing"),
+            ("69735-9", "Being so restless that it is hard to sit still"),
+            ("69689-8", "Becoming easily annoyed or irritable"),
+            ("69736-7", "Feeling afraid, as if something awful might happen"),
         )
     ),
     bands=(
@@ -273,6 +339,21 @@ GAD7: Final = Instrument(
     # difference of the 7-item GAD-7").
     remission_below=5,
     minimal_change=4,
+    panel_codes=(
+        _loinc(
+            "69737-5",
+            "Generalized anxiety disorder 7 item (GAD-7)",
+            "HL7 PCO IG Questionnaire-69737-5 (LOINC form 69737-5)",
+        ),
+    ),
+    total_codes=(
+        _loinc(
+            "70274-6",
+            "Generalized anxiety disorder 7 item (GAD-7) total score",
+            "loinc.org/69729-2 (PHQ-SADS panel lists 70274-6)",
+        ),
+    ),
+    answer_codes=_FREQUENCY_ANSWERS,
 )
 
 
@@ -490,6 +571,20 @@ _BY_PATH: Final[Mapping[str, Question]] = {
 def question(path: str) -> Question:
     """The question at a contract path ("safe_housing", "cssrs.intent")."""
     return _BY_PATH[path]
+
+
+def codes_of(path: str, item: int | None = None) -> tuple[Code, ...]:
+    """The codes of a question (or of an instrument's `item`, 1-based): its LOINC
+    codes where confirmed, else locatr's own (`urn:locatr:question`, the path)."""
+    q = question(path)
+    if item is not None:
+        if q.instrument is None:
+            raise ValueError(f"{path} is not an instrument")
+        entry = q.instrument.items[item - 1]
+        own = Code(LOCATR_QUESTION_SYSTEM, f"{path}.{item}", entry.label, "locatr")
+        return entry.codes or (own,)
+    own = Code(LOCATR_QUESTION_SYSTEM, path, q.short_label, "locatr")
+    return q.codes or (own,)
 
 
 def questions_in(section: str) -> Iterator[Question]:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from intake.catalogue import INSTRUMENTS
+
 # A reference goes into reminder emails (subject and body) and URLs: ASCII
 # letters, digits and "-" only. `\Z`, not `$`: `$` also matches before a final
 # line break, which is exactly what once broke a batch of reminder emails.
@@ -187,3 +189,43 @@ class RecordView(models.Model):
         return (
             f"{self.user_id} viewed {self.client_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
         )
+
+
+class PatientReport(models.Model):
+    """Answers of one instrument in a draft that the client reported themselves
+    (e.g. a PHQ-9 from a patient portal, imported as a FHIR QuestionnaireResponse).
+
+    A coordinator sees them marked in the assessment form, with the source and
+    the time the client answered, and reviews them before submitting. One row per
+    instrument of a draft: a later import of the same instrument replaces it.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="patient_reports"
+    )
+    instrument = models.CharField(max_length=20)  # a catalogue key: "phq9", "gad7"
+    source = models.CharField(
+        max_length=200, help_text="Where the answers came from (e.g. a portal)."
+    )
+    authored_at = models.DateTimeField(help_text="When the client answered.")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["instrument"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "instrument"],
+                name="one_patient_report_per_instrument",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient report {self.instrument} on assessment {self.assessment_id}"
+
+    @property
+    def instrument_name(self) -> str:
+        instrument = INSTRUMENTS.get(self.instrument)
+        return instrument.name if instrument is not None else self.instrument

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from intake.models import Assessment, Client
+from intake.models import Assessment, Client, PatientReport
 
 # Dates of birth in a search: ISO (1980-02-03) or day/month/year (3/2/1980).
 # `[0-9]`, not `\d`: `\d` also matches non-ASCII digits that int() refuses.
@@ -63,3 +63,14 @@ def assessment_of_form(*, client_id: int, token: UUID) -> Assessment | None:
     return Assessment.objects.filter(
         client_id=client_id, submission_token=token
     ).first()
+
+
+def assessment_patient_reports(*, assessment: Assessment | None) -> list[PatientReport]:
+    """The instruments of a draft that the client reported themselves."""
+    if assessment is None or assessment.pk is None:
+        return []
+    return list(
+        PatientReport.objects.filter(assessment=assessment).select_related(
+            "received_by"
+        )
+    )

@@ -17,7 +17,7 @@ from intake.errors import (
     AssessmentAlreadySubmittedError,
     AssessmentVoidError,
 )
-from intake.models import Assessment, Client, RecordView
+from intake.models import Assessment, Client, PatientReport, RecordView
 
 
 def client_create(*, user: User, **fields: Any) -> Client:
@@ -164,3 +164,53 @@ def assessment_mark_voided(
             update_fields=["voided_at", "voided_by", "void_reason", "updated_at"]
         )
     return locked
+
+
+def assessment_patient_report_save(
+    *,
+    client: Client,
+    user: User,
+    instrument: str,
+    items: list[int],
+    source: str,
+    authored_at: datetime,
+) -> tuple[Assessment, PatientReport]:
+    """Put an instrument's patient-reported answers into the client's open draft.
+
+    1. Lock the client: two imports at once land in the same draft, one after
+       the other.
+    2. The open draft is the client's newest draft (an intake or a progress
+       review); with none, a new intake draft is made.
+    3. The instrument's answers replace whatever the draft held for it (a
+       partly answered instrument included).
+    4. The draft records them as patient-reported: source, when the client
+       answered, when and by whom they were received (one row per instrument).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        draft = (
+            Assessment.objects.select_for_update()
+            .filter(client=client, status=Assessment.Status.DRAFT)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if draft is None:
+            draft = Assessment(client=client, created_by=user)
+        draft.answers = {**(draft.answers or {}), instrument: list(items)}
+        partial = dict(draft.partial_items or {})
+        partial.pop(instrument, None)
+        draft.partial_items = partial
+        draft.save()
+        report, _ = PatientReport.objects.update_or_create(
+            assessment=draft,
+            instrument=instrument,
+            defaults={
+                "source": source,
+                "authored_at": authored_at,
+                "received_at": now,
+                "received_by": user,
+            },
+        )
+        Client.objects.filter(pk=client.pk).update(last_activity_at=now)
+    return draft, report

@@ -332,3 +332,9 @@ LOGGING = {
 
 # Audit history: admins may read it but never "revert" a record from it.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# FHIR R4 export (levelofcare.fhir): the system URI of Patient.identifier, whose
+# value is the clinic reference. Set it to the URI your EHR knows the MRN by.
+FHIR_IDENTIFIER_SYSTEM = env.str(
+    "FHIR_IDENTIFIER_SYSTEM", default="urn:locatr:client-reference"
+)

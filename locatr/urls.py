@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from levelofcare.api import fhir as api_fhir
 from levelofcare.api import views as api_views
 from locatr import views
 
@@ -43,6 +44,16 @@ urlpatterns = [
     path("account/two-factor/", include("locatr.mfa.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/evaluate", api_views.evaluate_view, name="api_evaluate"),
+    path(
+        "api/v1/clients/<int:pk>/fhir",
+        api_fhir.client_fhir_view,
+        name="api_client_fhir",
+    ),
+    path(
+        "api/v1/clients/<int:pk>/questionnaire-responses",
+        api_fhir.client_questionnaire_responses_view,
+        name="api_client_questionnaire_responses",
+    ),
     path("", include("intake.urls")),
     path("", include("levelofcare.urls")),
 ]

@@ -84,6 +84,12 @@ TABLE: dict[str, Row] = {
     "mfa:reset": Row("L F F O F", "L F F O F"),
     # --- the API: JSON answers, never a login redirect ------------------------------
     "api_evaluate": Row("U M M M M", "U O O O O"),
+    # FHIR R4 (issue 15): clinicians and coordinators only; an empty POST is a 400
+    # OperationOutcome (the view ran).
+    "api_client_fhir": Row("U O O F F", "U M M F F", "/api/v1/clients/{client}/fhir"),
+    "api_client_questionnaire_responses": Row(
+        "U M M F F", "U O O F F", "/api/v1/clients/{client}/questionnaire-responses"
+    ),
     # --- clients and assessments ----------------------------------------------------
     "intake:client_create": Row("L O O F F", "L O O F F"),
     "intake:client_edit": Row("L O O F F", "L O O F F", "/clients/{client}/edit/"),

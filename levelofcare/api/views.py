@@ -26,6 +26,8 @@ from levelofcare.recommendations.selectors import contract_evaluate
 from locatr.params import BadJSON, json_parse
 
 API_PREFIX = "/api/"
+# The FHIR endpoints answer FHIR: an OperationOutcome (levelofcare.api.fhir).
+FHIR_PREFIX = "/api/v1/clients/"
 # Answer sets per request: enough for any clinic's batch, small enough that one
 # request cannot hold a worker for seconds (800,000 took 12 s and 1.25 GB).
 MAX_ANSWER_SETS: Final = 1000
@@ -40,6 +42,22 @@ def _errors(status: int, message: str, **headers: str) -> JsonResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """`settings.CSRF_FAILURE_VIEW`: a JSON 403 for the API, Django's page else."""
+    if request.path.startswith(FHIR_PREFIX):
+        return JsonResponse(
+            {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {
+                        "severity": "error",
+                        "code": "security",
+                        "diagnostics": f"CSRF check failed: {reason} Send the "
+                        "csrftoken cookie's value in an X-CSRFToken header.",
+                    }
+                ],
+            },
+            status=403,
+            content_type="application/fhir+json",
+        )
     if request.path.startswith(API_PREFIX):
         return _errors(
             403,

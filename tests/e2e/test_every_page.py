@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page
 
+from intake.services import assessment_patient_report_save
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.models import ProgressReview
 from levelofcare.progress.reminders import reminders_sweep
@@ -49,6 +50,7 @@ class Seeded:
     placed_reference: str
     progress_review: int
     criteria_set: int
+    patient_reported_draft: int  # a draft holding an imported (FHIR) PHQ-9
     program: int = 0
 
 
@@ -84,6 +86,14 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
     )
     reminders_sweep(now=timezone.now())  # the clinician's notification
     review = ProgressReview.objects.get(placement__client=placed.client)
+    draft, _ = assessment_patient_report_save(
+        client=placed.client,
+        user=coordinator,
+        instrument="phq9",
+        items=[1, 2, 1, 0, 1, 2, 1, 0, 0],
+        source="https://portal.example.org/a-rather-long-source-name-that-must-wrap",
+        authored_at=timezone.now() - timedelta(hours=3),
+    )
     return Seeded(
         pending_assessment=pending.assessment_id,
         pending_recommendation=pending.pk,
@@ -93,6 +103,7 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
         progress_review=review.pk,
         criteria_set=criteria_active().pk,
         program=unit.pk,
+        patient_reported_draft=draft.pk,
     )
 
 
@@ -124,6 +135,9 @@ def _pages(role: str, s: Seeded) -> dict[str, str]:
         ),
         "result": reverse("levelofcare:assessment_result", args=[s.pending_assessment]),
         "print": reverse("levelofcare:assessment_print", args=[s.pending_assessment]),
+        "draft with patient-reported answers": reverse(
+            "levelofcare:assessment_edit", args=[s.patient_reported_draft]
+        ),
     }
     # The home dashboard's tiles link to filtered lists (issue 14).
     caseload["client list: drafts"] = reverse("levelofcare:client_list") + (

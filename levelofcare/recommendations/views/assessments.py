@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from intake.errors import AssessmentAlreadySubmittedError
 from intake.forms import SUBMISSION_TOKEN, AssessmentForm, AssessmentVoidForm
 from intake.models import Assessment, Client
-from intake.selectors import assessment_of_form
+from intake.selectors import assessment_of_form, assessment_patient_reports
 from intake.services import client_record_viewed
 from levelofcare.errors import ServiceError
 from levelofcare.models import ProgressReview
@@ -199,6 +199,7 @@ def _form_response(
         "assessment": assessment,
         "form": form,
         "unanswered": unanswered or [],
+        "patient_reports": assessment_patient_reports(assessment=assessment),
         "form_action": action,
         **(extra or {}),
     }
