@@ -108,6 +108,11 @@ urlpatterns = [
     path("criteria/", criteria.criteria_book_view, name="criteria_book"),
     # The program directory (kept in Django admin by criteria admins).
     path("programs/", programs.program_list, name="program_list"),
+    path(
+        "waitlist-entries/<int:pk>/leave/",
+        programs.waitlist_entry_leave,
+        name="waitlist_entry_leave",
+    ),
     # Aggregate reports (volume, overrides, timeliness, outcomes, service gaps).
     *report_urls,
 ]

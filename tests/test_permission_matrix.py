@@ -34,7 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intake.models import Assessment, Client
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import Notification
+from levelofcare.models import Notification, WaitlistEntry
 from tests.factories import (
     ClientFactory,
     ProgramFactory,
@@ -219,6 +219,10 @@ TABLE: dict[str, Row] = {
     "admin/*/<path:object_id>/": Row("L L L O L", "L L L O L", "{admin}/"),
     # --- the program directory (issue 13): staff read it, criteria admins keep it --
     "levelofcare:program_list": Row("L O O O F", "L M M M F"),
+    # Taking a client off a waitlist is a clinician's decision.
+    "levelofcare:waitlist_entry_leave": Row(
+        "L F M F F", "L F O F F", "/waitlist-entries/{waitlist_entry}/leave/"
+    ),
     "admin:levelofcare_program_changelist": Row("L L L O L", "L L L O L"),
     "admin:levelofcare_program_add": Row("L L L O L", "L L L O L"),
     "admin:levelofcare_program_change": Row(
@@ -315,6 +319,9 @@ def _seed(personas: dict[str, Any]) -> dict[str, Any]:
     )
     criteria = criteria_active()
     program = ProgramFactory()
+    waitlist_entry = WaitlistEntry.objects.create(
+        program=program, client=patient, added_by=coordinator
+    )
     lockout = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "x"}
     return {
         "client": patient.pk,
@@ -329,6 +336,7 @@ def _seed(personas: dict[str, Any]) -> dict[str, Any]:
         "criteria_history": criteria.history.first().history_id,
         "program": program.pk,
         "program_history": program.history.first().history_id,
+        "waitlist_entry": waitlist_entry.pk,
         "client_type": ContentType.objects.get_for_model(Client).pk,
         "coordinator": coordinator.pk,
         # One object of each admin model no role may see (a missing one would

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from levelofcare.models import Program
 from levelofcare.programs.selectors import programs_with_waitlist
+from levelofcare.programs.services import program_admin_save
 
 
 class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -48,6 +49,19 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["days"] = list(self.instance.day_codes)
+        # The count the admin saw goes back with the form, so a save applies
+        # their change to it, not a stale count (`program_admin_save`).
+        self.fields["open_places"].show_hidden_initial = True
+
+    def open_places_shown(self) -> int | None:
+        """The open places the form showed (None for a new program)."""
+        if not self.instance.pk:
+            return None
+        raw = self.data.get(self.add_initial_prefix("open_places"))
+        try:
+            return int(raw) if raw is not None else None
+        except (TypeError, ValueError):
+            return None
 
     def clean_days(self) -> str:
         chosen = set(self.cleaned_data.get("days") or [])
@@ -80,6 +94,15 @@ class ProgramAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_filter = ("level", "modality", "hours", "is_active")
     search_fields = ("name", "location")
     ordering = ("name",)
+
+    def save_model(
+        self, request: HttpRequest, obj: Program, form: Any, change: bool
+    ) -> None:
+        program_admin_save(
+            program=obj,
+            open_places_shown=form.open_places_shown(),
+            open_places_edited="open_places" in form.changed_data,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
         return programs_with_waitlist()

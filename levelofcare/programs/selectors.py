@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from levelofcare.models import LevelChoices, Program, Recommendation
+from levelofcare.models import LevelChoices, Program, Recommendation, WaitlistEntry
 from levelofcare.programs import matching
 
 
@@ -17,6 +18,30 @@ def programs_with_waitlist() -> QuerySet[Program]:
     """Programs, each with `waitlist_length` counted from its open waitlist rows."""
     return Program.objects.annotate(
         waitlist_length=Count("waitlist", filter=Q(waitlist__left_at__isnull=True))
+    )
+
+
+def client_waitlists(*, client_id: int) -> list[WaitlistEntry]:
+    """The client's open waitlist entries, each with its program and its place in
+    line (`position`: 1 is next): one query."""
+    ahead = (
+        WaitlistEntry.objects.filter(
+            program_id=OuterRef("program_id"),
+            left_at__isnull=True,
+            added_at__lt=OuterRef("added_at"),
+        )
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        WaitlistEntry.objects.filter(client_id=client_id, left_at__isnull=True)
+        .select_related("program")
+        .annotate(
+            position=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1
+        )
+        .order_by("added_at", "pk")
     )
 
 

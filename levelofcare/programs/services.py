@@ -63,6 +63,31 @@ def program_place_take(
         return False
 
 
+def program_admin_save(
+    *, program: Program, open_places_shown: int | None, open_places_edited: bool
+) -> Program:
+    """Save a criteria admin's edit of a program without undoing the places that
+    referrals took or released while the form was open.
+
+    1. A new program is saved as entered.
+    2. Otherwise lock the program's row. Open places the admin left alone keep
+       the stored count; open places the admin changed apply as a difference
+       to the stored count (they saw 3 and typed 5: two more places, whatever
+       was taken meanwhile).
+    3. Never below 0 nor above the capacity (which the admin may have lowered).
+    """
+    with transaction.atomic():
+        if program.pk is None:
+            program.save()
+            return program
+        stored = _locked(program.pk).open_places
+        if open_places_edited and open_places_shown is not None:
+            stored += program.open_places - open_places_shown
+        program.open_places = max(0, min(stored, program.capacity))
+        program.save()
+        return program
+
+
 def program_place_release(*, program_id: int) -> None:
     """A placement in the program ended: its place is open again (never more open
     places than the program's capacity, which an admin may have lowered)."""

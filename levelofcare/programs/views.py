@@ -3,14 +3,16 @@ modality and hours. Criteria admins keep it in Django admin."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from levelofcare.models import LevelChoices, Program
+from levelofcare.models import LevelChoices, Program, WaitlistEntry
 from levelofcare.programs.selectors import programs_directory
+from levelofcare.programs.services import waitlist_leave
 
 VIEW_PROGRAM = "levelofcare.view_program"
 
@@ -45,3 +47,16 @@ def program_list(request: HttpRequest) -> HttpResponse:
             "extra_query": f"{query}&" if query else "",
         },
     )
+
+
+@permission_required("levelofcare.add_decision", raise_exception=True)
+@require_POST
+def waitlist_entry_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """A clinician takes the client off a program's waitlist (withdrawn; the
+    entry and its history are kept)."""
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("program"), pk=pk)
+    if waitlist_leave(program=entry.program, client_id=entry.client_id):
+        messages.success(request, f"Taken off the waitlist of {entry.program.name}.")
+    else:
+        messages.info(request, f"No longer on the waitlist of {entry.program.name}.")
+    return redirect("levelofcare:client_detail", pk=entry.client_id)

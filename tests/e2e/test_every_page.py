@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from intake.services import assessment_patient_report_save
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import ProgressReview
+from levelofcare.models import ProgressReview, WaitlistEntry
 from levelofcare.progress.reminders import reminders_sweep
 from levelofcare.recommendations.services import decision_record
 from tests.conftest import browser_login
@@ -59,7 +59,7 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
     # with a long name; the placed client is in the inpatient unit.
     ProgramFactory(name="Evening IOP, Harbour Street", hours="evening")
     ProgramFactory(name="Virtual IOP (telehealth)", modality="virtual")
-    ProgramFactory(name="Daytime IOP " + LONG_NAME[:60], open_places=0)
+    full_iop = ProgramFactory(name="Daytime IOP " + LONG_NAME[:60], open_places=0)
     unit = ProgramFactory(name="Inpatient unit", level="inpatient")
     pending = submit_assessment(
         user=coordinator,
@@ -83,6 +83,10 @@ def _seed(coordinator: Any, clinician: Any) -> Seeded:
         level="inpatient",
         referred_program=unit,
         now=timezone.now() - timedelta(days=4),
+    )
+    # The placed client also waits for the full IOP (its waitlist on the chart).
+    WaitlistEntry.objects.create(
+        program=full_iop, client=placed.client, added_by=coordinator
     )
     reminders_sweep(now=timezone.now())  # the clinician's notification
     review = ProgressReview.objects.get(placement__client=placed.client)

@@ -467,9 +467,9 @@ def test_recording_a_service_gap_from_the_review_page(
     chart = as_clinician.get(response["Location"]).content.decode()
     assert (
         "Service gap:</strong> Programs at this level are full; IOP (intensive "
-        "outpatient) indicated, placed at Outpatient until a place opens "
-        "(on the waitlist of Only IOP)."
+        "outpatient) indicated, placed at Outpatient until a place opens."
     ) in chart
+    assert "Waiting for a place in <strong>Only IOP</strong>" in chart
     # The timeline says so too: the decision's gap and the placement's level.
     assert "; service gap: programs at this level are full" in chart
     assert "(service gap: IOP (intensive outpatient) indicated)" in chart
@@ -618,6 +618,60 @@ def test_criteria_admins_keep_the_directory_in_admin_with_history(
     assert client.post(delete, {"post": "yes"}).status_code == 403
 
 
+def _admin_edit(client: HttpClient, program: Program, **changes: str) -> Any:
+    """Open the program's admin form, let `changes` happen, post it back."""
+    url = reverse("admin:levelofcare_program_change", args=[program.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: form[name].value()
+        for name in form.fields
+        if form[name].value() is not None
+    }
+    data["initial-open_places"] = str(form["open_places"].value())
+    data["is_active"] = "on"
+    return data, url
+
+
+def test_an_admin_edit_keeps_places_taken_while_the_form_was_open(
+    client: HttpClient, criteria_admin: Any, clinician: Any, coordinator: Any
+) -> None:
+    client.force_login(criteria_admin)
+    program = ProgramFactory(name="Evening IOP", capacity=10, open_places=3)
+    data, url = _admin_edit(client, program)
+    # A referral takes a place while the admin edits the location only.
+    rec = submit_assessment(user=coordinator, answer_dict=IOP_WORKING)
+    services.decision_record(
+        recommendation=rec, user=clinician, level="iop", referred_program=program
+    )
+    assert client.post(url, {**data, "location": "Harbour St"}).status_code == 302
+    program.refresh_from_db()
+    assert (program.location, program.open_places) == ("Harbour St", 2)
+
+
+def test_an_admin_change_of_open_places_applies_as_a_difference(
+    client: HttpClient, criteria_admin: Any, clinician: Any, coordinator: Any
+) -> None:
+    client.force_login(criteria_admin)
+    program = ProgramFactory(name="Evening IOP", capacity=10, open_places=3)
+    data, url = _admin_edit(client, program)
+    rec = submit_assessment(user=coordinator, answer_dict=IOP_WORKING)
+    services.decision_record(
+        recommendation=rec, user=clinician, level="iop", referred_program=program
+    )
+    # The admin saw 3 and typed 5 (two more places): 2 left + 2 = 4.
+    assert client.post(url, {**data, "open_places": "5"}).status_code == 302
+    program.refresh_from_db()
+    assert program.open_places == 4
+    # Lowering the capacity below the open places caps them.
+    data, url = _admin_edit(client, program)
+    assert (
+        client.post(url, {**data, "capacity": "3", "open_places": "3"}).status_code
+        == 302
+    )
+    program.refresh_from_db()
+    assert (program.capacity, program.open_places) == (3, 3)
+
+
 def test_the_client_form_records_the_payer(
     client: HttpClient, coordinator: Any
 ) -> None:
@@ -712,3 +766,49 @@ def test_the_gap_fields_posted_with_another_choice_are_ignored(
     assert response.status_code == 302
     placement = Placement.objects.get()
     assert (placement.level, placement.service_gap) == ("outpatient", "")
+
+
+# --- the client's waitlists -----------------------------------------------------------
+
+
+def test_the_client_page_lists_waitlists_and_a_clinician_takes_the_client_off(
+    client: HttpClient, coordinator: Any, clinician: Any
+) -> None:
+    full = ProgramFactory(name="Evening IOP", hours="evening", open_places=0)
+    earlier = ClientFactory()
+    WaitlistEntry.objects.create(program=full, client=earlier, added_by=coordinator)
+    rec = submit_assessment(user=coordinator, answer_dict=IOP_WORKING)
+    services.decision_record(
+        recommendation=rec,
+        user=clinician,
+        level="iop",
+        referred_program=full,
+        join_waitlist=True,
+    )
+    entry = WaitlistEntry.objects.get(client=rec.client)
+    page = reverse("levelofcare:client_detail", args=[rec.client.pk])
+    leave = reverse("levelofcare:waitlist_entry_leave", args=[entry.pk])
+
+    client.force_login(clinician)
+    chart = client.get(page).content.decode()
+    assert "Waiting for a place in <strong>Evening IOP</strong>" in chart
+    assert "position 2 in line" in chart  # one client was waiting before
+    assert leave in chart
+
+    client.force_login(coordinator)
+    assert client.post(leave).status_code == 403  # a clinician's decision
+    assert "Take off this waitlist" not in client.get(page).content.decode()
+
+    client.force_login(clinician)
+    response = client.post(leave, follow=True)
+    assert response.redirect_chain[-1][0] == page
+    assert "Taken off the waitlist of Evening IOP." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.left_reason == WaitlistEntry.LeftReason.WITHDRAWN
+    assert entry.history.first().history_user == clinician  # audited
+    assert "Waiting for a place in" not in response.content.decode()
+    assert programs_directory().get(pk=full.pk).waitlist_length == 1
+    # Twice: nothing more happens, and the page says so.
+    again = client.post(leave, follow=True).content.decode()
+    assert "No longer on the waitlist of Evening IOP." in again
+    assert client.get(leave).status_code == 405

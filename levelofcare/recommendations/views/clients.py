@@ -19,6 +19,7 @@ from intake.models import Client
 from intake.services import client_record_viewed, client_records_viewed
 from levelofcare.models import LEVEL_RANK, LevelChoices
 from levelofcare.presentation import CLIENT_LIST_VIEW_NAME, CLIENT_SEARCH_VIEW_NAME
+from levelofcare.programs.selectors import client_waitlists
 from levelofcare.recommendations import selectors
 from locatr.http import signed_in_user
 from locatr.params import bad_request, text_param
@@ -136,5 +137,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "glance": selectors.client_at_a_glance(client=client),
         "timeline": selectors.client_timeline(client=client),
         "trends": selectors.client_score_trends(client=client),
+        "waitlists": client_waitlists(client_id=client.pk),
     }
     return render(request, "intake/client_detail.html", context)
