@@ -400,6 +400,11 @@ def _check_can_decide(
         winner = _winning_decision(recommendation, None)
         if winner is not None:
             raise DecisionConflict(winner)
+        if recommendation.superseded_by_id is not None:
+            raise DecisionError(
+                "A newer assessment superseded this recommendation before any "
+                "decision: decide on the newer one."
+            )
     else:
         if corrects.recommendation_id != recommendation.pk:
             raise DecisionError("A correction must refer to this recommendation.")

@@ -231,6 +231,27 @@ def test_a_newer_submission_supersedes_older_undecided_recommendations(
     assert reverse("levelofcare:assessment_result", args=[newer.assessment_id]) in page
 
 
+def test_a_superseded_recommendation_cannot_be_decided(
+    as_clinician: HttpClient, clinician: Any, coordinator: Any
+) -> None:
+    person = ClientFactory()
+    older = submit_assessment(user=coordinator, client=person, answer_dict=IOP)
+    newer = submit_assessment(user=coordinator, client=person, answer_dict=answers())
+    older.refresh_from_db()
+
+    page = as_clinician.get(older.get_absolute_url()).content.decode()
+    assert 'id="decision-form"' not in page
+    assert "Decide on the newer recommendation" in page
+    assert newer.get_absolute_url() in page
+    posted = as_clinician.post(
+        older.get_absolute_url(), {"basis": "", "action": "accept"}
+    )
+    assert posted.status_code == 400
+    with pytest.raises(DecisionError, match="superseded"):
+        services.decision_record(recommendation=older, user=clinician, level="iop")
+    assert not older.decisions.exists()
+
+
 def test_a_decided_recommendation_is_never_superseded(
     clinician: Any, coordinator: Any
 ) -> None:
