@@ -8,7 +8,7 @@ import select
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit
 
 from axes.helpers import get_client_ip_address
@@ -32,7 +32,7 @@ from django.urls import Resolver404, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from kombu.connection import Connection
 
 from levelofcare.dashboards import selectors as dashboards
@@ -171,16 +171,12 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(static("favicon.svg"))
 
 
-# The overrides report (built alongside this dashboard); a plain path until it has
-# a URL name to reverse.
-REPORTS_OVERRIDES_PATH: Final = "/reports/overrides/"
-
-
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: a few counts per role, each a link to its filtered list."""
     roles = user_roles(request.user)
     now = timezone.now()
-    context: dict[str, Any] = {"reports_overrides_path": REPORTS_OVERRIDES_PATH}
+    context: dict[str, Any] = {}
     if COORDINATORS in roles:
         context["coordinator_counts"] = dashboards.dashboard_coordinator(now=now)
     if CLINICIANS in roles:

@@ -55,7 +55,7 @@ class Row(NamedTuple):
 # anonymous, coordinator, clinician, criteria admin, no role
 TABLE: dict[str, Row] = {
     # --- locatr: home, health, sign-in pages --------------------------------------
-    "home": Row("L O O O O", "L O O O O"),
+    "home": Row("L O O O O", "L M M M M"),
     "healthz": Row("O O O O O", "M M M M M"),
     "favicon": Row("O O O O O", "M M M M M"),
     "login": Row("O O O O O", "O O O O O"),
@@ -94,7 +94,7 @@ TABLE: dict[str, Row] = {
     "intake:client_create": Row("L O O F F", "L O O F F"),
     "intake:client_edit": Row("L O O F F", "L O O F F", "/clients/{client}/edit/"),
     "levelofcare:client_list": Row("L O O F F", "L O O F F"),
-    "levelofcare:client_detail": Row("L O O F F", "L O O F F", "/clients/{client}/"),
+    "levelofcare:client_detail": Row("L O O F F", "L M M F F", "/clients/{client}/"),
     "levelofcare:assessment_create": Row(
         "L O O F F", "L O O F F", "/clients/{client}/assessments/new/"
     ),
@@ -105,16 +105,16 @@ TABLE: dict[str, Row] = {
         "L O O F F", "L O O F F", "/assessments/{draft}/edit/"
     ),
     "levelofcare:assessment_result": Row(
-        "L O O F F", "L O O F F", "/assessments/{assessment}/"
+        "L O O F F", "L M M F F", "/assessments/{assessment}/"
     ),
     "levelofcare:assessment_void": Row(
         "L M M F F", "L O O F F", "/assessments/{assessment}/void/"
     ),
     "levelofcare:assessment_print": Row(
-        "L O O F F", "L O O F F", "/assessments/{assessment}/print/"
+        "L O O F F", "L M M F F", "/assessments/{assessment}/print/"
     ),
     # --- clinician review of recommendations ----------------------------------------
-    "levelofcare:review_queue": Row("L F O F F", "L F O F F"),
+    "levelofcare:review_queue": Row("L F O F F", "L F M F F"),
     "levelofcare:review": Row("L F O F F", "L F O F F", "/reviews/{recommendation}/"),
     # --- progress reviews and notifications -----------------------------------------
     "levelofcare:progress_reviews_due": Row("L F O F F", "L F M F F"),
@@ -138,9 +138,9 @@ TABLE: dict[str, Row] = {
     # --- audit and criteria ---------------------------------------------------------
     # A clinician reads the trail of a client on their caseload (the review's).
     "levelofcare:audit_log": Row(
-        "L F O O F", "L F O O F", "/audit/?client={review_client}"
+        "L F O O F", "L M M M M", "/audit/?client={review_client}"
     ),
-    "levelofcare:criteria_book": Row("L O O O F", "L O O O F"),
+    "levelofcare:criteria_book": Row("L O O O F", "L M M M M"),
     # Break the glass: clinicians give a reason; criteria admins read the list.
     "levelofcare:break_glass": Row("L F O F F", "L F O F F"),
     "levelofcare:break_glass_list": Row("L F F O F", "L F F M F"),

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from levelofcare.audit.forms import BreakGlassForm
 from levelofcare.audit.selectors import (
@@ -88,6 +88,7 @@ def _query_prefix(params: dict[str, str]) -> str:
     return f"{query}&" if query else ""
 
 
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     reference = text_param(request.GET.get("client"))
     username = text_param(request.GET.get("user"))

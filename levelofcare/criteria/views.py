@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from levelofcare.criteria.book import BAD_VERSION, criteria_book
 from levelofcare.models import CriteriaSet
@@ -14,6 +15,7 @@ from locatr.roles import user_roles
 VERSION_MAX = 2**31 - 1  # CriteriaSet.version is a PositiveIntegerField
 
 
+@require_safe
 def criteria_book_view(request: HttpRequest) -> HttpResponse:
     """Every signed-in role reads the book (anonymous users are sent to sign in)."""
     if not user_roles(request.user):

@@ -14,7 +14,11 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from intake.errors import AssessmentAlreadySubmittedError
 from intake.forms import SUBMISSION_TOKEN, AssessmentForm, AssessmentVoidForm
@@ -316,6 +320,7 @@ def _result_page(
 
 
 @permission_required("intake.view_assessment", raise_exception=True)
+@require_safe
 def assessment_result(request: HttpRequest, pk: int) -> HttpResponse:
     return _result_page(request, pk, AssessmentVoidForm())
 
@@ -346,5 +351,6 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("intake.view_assessment", raise_exception=True)
+@require_safe
 def assessment_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "intake/assessment_print.html", _result_context(request, pk))

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from intake.models import Client
 from intake.services import client_record_viewed, client_records_viewed
@@ -127,6 +127,7 @@ def _search_remember(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW_CLIENTS, raise_exception=True)
+@require_safe
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=pk)
     client_record_viewed(

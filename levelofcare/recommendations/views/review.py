@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from intake.services import client_record_viewed
 from levelofcare.errors import DecisionConflict, ProgramFull, ServiceError
@@ -49,6 +49,7 @@ class QueueRow:
 
 
 @permission_required(DECIDE, raise_exception=True)
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     if level not in {"", "none", *LEVEL_RANK}:
