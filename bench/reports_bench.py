@@ -237,7 +237,9 @@ def populate(n: int, now: datetime, *, seed: int = 2026) -> int:
         Placement,
         ProgressReview,
         Recommendation,
+        RecommendationReason,
     )
+    from levelofcare.reports.facts import reason_codes, score_totals
     from locatr.roles import CLINICIANS
 
     rng = random.Random(seed)
@@ -295,6 +297,7 @@ def populate(n: int, now: datetime, *, seed: int = 2026) -> int:
                     priority=LEVEL_PRIORITY[level],
                     reasons=[{"code": c, "text": c, "values": {}} for c in codes],
                     scores=_scores(p, g),
+                    **score_totals(_scores(p, g)),
                     safety_flag=flag,
                     criteria=criteria,
                     created_at=a.submitted_at,
@@ -302,6 +305,11 @@ def populate(n: int, now: datetime, *, seed: int = 2026) -> int:
                 for a, (level, codes, flag), (_, (_, _, p, g)) in zip(
                     assessments, recommended, rows, strict=True
                 )
+            )
+            RecommendationReason.objects.bulk_create(
+                RecommendationReason(recommendation=rec, position=i, code=code)
+                for rec in recommendations
+                for i, code in enumerate(reason_codes(rec.reasons))
             )
             # 3. Decisions: accepted or overridden one level; some corrected.
             originals = [

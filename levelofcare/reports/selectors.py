@@ -45,8 +45,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import NegatedExpression
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from intake.models import Assessment
@@ -652,11 +651,7 @@ def report_overrides(*, period: Period) -> Report:
 
 
 BY_RULE_SQL: Final = """
-WITH d AS ({base}),
-e AS (
-  SELECT d.person, d.rec_level, d.is_over, d.moved, {code} AS code
-  FROM d {unnest}
-),
+WITH e AS ({base}),
 per_person AS (
   SELECT code, rec_level, person,
     COUNT(*) AS all_n,
@@ -679,30 +674,25 @@ GROUP BY code, rec_level
 def _by_rule_sql(
     ranked: QuerySet[Decision], *, overridden: Q, up: Q, down: Q
 ) -> tuple[str, list[Any]]:
-    """Decisions by the codes of their recommendation's reasons, counted per
-    (code, recommended level): one pass over the reasons (jsonb_array_elements
-    on PostgreSQL, json_each on SQLite)."""
+    """Decisions by the codes of the rules that fired for their recommendation
+    (`RecommendationReason`, copied at submission: a join, no JSON to unpack),
+    counted per (code, recommended level)."""
     base = (
         ranked.annotate(
             person=F("recommendation__client_id"),
             rec_level=F("recommendation__level"),
-            rec_reasons=F("recommendation__reasons"),
+            code=F("recommendation__reason_codes__code"),
             is_over=Case(When(overridden, then=Value(1)), default=Value(0)),
             moved=Case(
                 When(up, then=Value(1)), When(down, then=Value(-1)), default=Value(0)
             ),
         )
-        .values("id", "person", "rec_level", "rec_reasons", "is_over", "moved")
+        .filter(code__isnull=False)
+        .values("id", "person", "rec_level", "code", "is_over", "moved")
         .order_by()
     )
     sql, params = base.query.sql_with_params()
-    if connection.vendor == "postgresql":
-        unnest = "CROSS JOIN LATERAL jsonb_array_elements(d.rec_reasons) AS e"
-        code = "e.value ->> 'code'"
-    else:
-        unnest = ", json_each(d.rec_reasons) AS e"
-        code = "json_extract(e.value, '$.code')"
-    return BY_RULE_SQL.format(base=sql, code=code, unnest=unnest), list(params)
+    return BY_RULE_SQL.format(base=sql), list(params)
 
 
 # --- 3. timeliness ------------------------------------------------------------------
@@ -834,10 +824,8 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
         submitted_at__gte=period.start,
         submitted_at__lt=period.end,
     ).values("client_id")
-    totals = {
-        f"{key}_total": Cast(KT(f"scores__{key}__total"), IntegerField())
-        for key in OUTCOME_INSTRUMENTS
-    }
+    # The totals copied at submission (`reports.facts`), not unpacked from JSON.
+    totals = [f"{key}_total" for key in OUTCOME_INSTRUMENTS]
     queryset = (
         Recommendation.objects.filter(
             assessment__status=Assessment.Status.SUBMITTED,
@@ -851,7 +839,6 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
                 default=Value(0),
                 output_field=IntegerField(),
             ),
-            **totals,
         )
         .values("id", "client_id", "at", "is_intake", *totals)
         .order_by()

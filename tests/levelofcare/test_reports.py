@@ -17,8 +17,14 @@ from django.urls import reverse
 
 from intake.models import Assessment
 from levelofcare import outcomes
-from levelofcare.models import Decision, Placement, ProgressReview, Recommendation
-from levelofcare.reports import selectors
+from levelofcare.models import (
+    Decision,
+    Placement,
+    ProgressReview,
+    Recommendation,
+    RecommendationReason,
+)
+from levelofcare.reports import facts, selectors
 from levelofcare.reports.charts import Series, bar_chart, table_chart
 from levelofcare.reports.export import csv_safe, table_csv
 from levelofcare.reports.selectors import Period, rule_suggestion
@@ -67,20 +73,28 @@ def _rec(
         submitted_by=user,
         voided_at=at if voided else None,
     )
-    return Recommendation.objects.create(
+    scores = {
+        "phq9": None if phq9 is None else {"total": phq9, "band": "x"},
+        "gad7": None if gad7 is None else {"total": gad7, "band": "x"},
+        "cssrs_risk": None,
+    }
+    # As `recommendation_create` writes it: the facts copied at submission too.
+    rec = Recommendation.objects.create(
         assessment=assessment,
         client=client,
         level=level,
         reasons=[{"code": code, "text": code, "values": {}} for code in reasons],
-        scores={
-            "phq9": None if phq9 is None else {"total": phq9, "band": "x"},
-            "gad7": None if gad7 is None else {"total": gad7, "band": "x"},
-            "cssrs_risk": None,
-        },
+        scores=scores,
+        **facts.score_totals(scores),
         safety_flag=safety,
         criteria=active_criteria(),
         created_at=at,
     )
+    RecommendationReason.objects.bulk_create(
+        RecommendationReason(recommendation=rec, position=i, code=code)
+        for i, code in enumerate(facts.reason_codes(rec.reasons))
+    )
+    return rec
 
 
 def _decide(
