@@ -153,8 +153,9 @@ ABOUT: Final = {
     ),
     "service_gaps": (
         "Service gaps",
-        "Decisions recorded because the level needed was not available, by level "
-        "and month.",
+        "Decisions where no program could take the client at the level needed "
+        "(a coded service gap: no program, full, schedule, payer or distance; or "
+        "an older “level not available” override), by level, reason and month.",
     ),
 }
 
@@ -1120,35 +1121,65 @@ def _int_cell(row: dict[str, Any], prefix: str) -> Cell:
 # --- 5. service gaps ----------------------------------------------------------------
 
 
+OVERRIDE_GAP: Final = "not_available_override"
+# The service gap reasons, as the report's columns: the five coded reasons of the
+# program directory, then the older override reason "level not available".
+GAP_REASONS: Final = (
+    *Decision.ServiceGap.choices,
+    (OVERRIDE_GAP, "Level not available (override)"),
+)
+
+
+def _gap_reason() -> Case:
+    """A gap decision's reason: its coded service gap; else (the older "level
+    not available" override) `OVERRIDE_GAP`."""
+    return Case(
+        When(~Q(service_gap=""), then=F("service_gap")),
+        default=Value(OVERRIDE_GAP),
+    )
+
+
+def _gap_needed_level() -> Case:
+    """The level that was needed: the decided level for a coded service gap
+    (the clinician decided it and found no program); for a "level not
+    available" override, the recommended level (the decided one is what was
+    available), or the decided one when nothing was recommended."""
+    return Case(
+        When(~Q(service_gap=""), then=F("level")),
+        default=Coalesce("recommendation__level", "level"),
+    )
+
+
 @_reporting
 def report_service_gaps(*, period: Period) -> Report:
-    """Standing decisions that record a service gap (`service_gap_filter`), by the
-    level that was needed (the recommended one; the decided one when there was
-    no recommended level) and month. One query."""
-    needed = Coalesce("recommendation__level", "level")
-    client = "recommendation__client"
+    """Standing decisions that record a service gap (`service_gap_filter`), per
+    month, by the level that was needed and by the reason. One query."""
     found = {
         _day(row["month"]): row
         for row in _people_counts(
             _latest_decisions()
             .filter(service_gap_filter())
             .filter(decided_at__gte=period.start, decided_at__lt=period.end)
-            .annotate(needed_level=needed),
-            person=client,
+            .annotate(needed_level=_gap_needed_level(), gap=_gap_reason()),
+            person="recommendation__client",
             groups={"month": TruncMonth("decided_at")},
             flags={
                 **{slug: Q(needed_level=slug) for slug in LEVEL_SLUGS},
+                **{f"gap_{code}": Q(gap=code) for code, _ in GAP_REASONS},
                 "all": Q(),
             },
         )
     }
-    table = Table(
+    months = period.months()
+    by_level = Table(
         key="service_gaps",
-        title="Service gaps by level and month",
+        title="Service gaps by level needed and month",
         description=(
-            "Decisions recorded because the level needed was not available (the "
-            "coded reason “Level not available / waitlist”), by the level that "
-            "was needed and the month decided."
+            "Decisions that record a service gap, by the level that was needed "
+            "and the month decided. A coded service gap (no program could take "
+            "the client) needed the level the clinician decided; an older "
+            "override with the reason “Level not available / waitlist” needed "
+            "the level recommended."
         ),
         columns=("Month", *(_level_label(s) for s in LEVEL_SLUGS), "All"),
         rows=tuple(
@@ -1157,15 +1188,37 @@ def report_service_gaps(*, period: Period) -> Report:
                 *(_count_cell(found.get(month, {}), s) for s in LEVEL_SLUGS),
                 _count_cell(found.get(month, {}), "all"),
             )
-            for month in period.months()
+            for month in months
         ),
         chart=Chart(series=tuple(range(1, len(LEVEL_SLUGS) + 1))),
+    )
+    by_reason = Table(
+        key="by_reason",
+        title="Service gaps by reason and month",
+        description=(
+            "The same decisions by why no program could take the client: the "
+            "reason coded with the decision, or “Level not available "
+            "(override)” for an override with that reason and no coded gap."
+        ),
+        columns=("Month", *(str(label) for _, label in GAP_REASONS), "All"),
+        rows=tuple(
+            (
+                tables.text(month.strftime("%Y-%m")),
+                *(
+                    _count_cell(found.get(month, {}), f"gap_{code}")
+                    for code, _ in GAP_REASONS
+                ),
+                _count_cell(found.get(month, {}), "all"),
+            )
+            for month in months
+        ),
+        chart=Chart(series=tuple(range(1, len(GAP_REASONS) + 1))),
     )
     return Report(
         slug="service_gaps",
         title=ABOUT["service_gaps"][0],
         summary=ABOUT["service_gaps"][1],
-        tables=(table,),
+        tables=(by_level, by_reason),
     )
 
 

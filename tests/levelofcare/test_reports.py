@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -105,6 +104,7 @@ def _decide(
     reason: str = "",
     corrects: Decision | None = None,
     place: bool = False,
+    gap: str = "",
 ) -> Decision:
     level = level or rec.level or "outpatient"
     if rec.level is None:
@@ -116,6 +116,7 @@ def _decide(
         kind=kind,
         level=level,
         reason_code=reason,
+        service_gap=gap,
         decided_by=UserFactory(username="decider"),
         decided_at=at,
         corrects=corrects,
@@ -555,26 +556,72 @@ def test_outcomes_count_step_downs_and_step_ups() -> None:
 # --- 5. service gaps ------------------------------------------------------------------
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_service_gaps_by_needed_level_and_month() -> None:
-    for _ in range(5):
-        rec = _rec(at=WEEK1, level="iop")
-        _decide(rec, at=WEEK1, level="outpatient", reason="not_available")
-    rec = _rec(at=WEEK1, level="inpatient")
+def _gaps() -> None:
+    """Hand-built service gaps: 10 in January (5 of them "full"), 1 in December."""
+    for _ in range(5):  # coded: the level decided was needed (and accepted)
+        _decide(_rec(at=WEEK1, level="iop"), at=WEEK1, gap="full")
+    rec = _rec(at=WEEK1, level="inpatient")  # coded with an override: decided
+    _decide(rec, at=WEEK1, level="iop", reason="clinical_judgement", gap="schedule")
+    for _ in range(2):  # the older override: the recommended level was needed
+        rec = _rec(at=WEEK1, level="inpatient")
+        _decide(rec, at=WEEK1, level="iop", reason="not_available")
+    rec = _rec(at=WEEK1, level="iop")  # both: the coded gap wins
+    _decide(rec, at=WEEK1, level="outpatient", reason="not_available", gap="payer")
+    rec = _rec(at=WEEK1, level=None)  # nothing recommended: the decided level
     _decide(rec, at=WEEK1, level="iop", reason="not_available")
     rec = _rec(at=WEEK1, level="iop")  # another reason: not a gap
     _decide(rec, at=WEEK1, level="outpatient", reason="client_preference")
     rec = _rec(at=WEEK1, level="iop")  # a gap that was corrected away
-    gap = _decide(rec, at=WEEK1, level="outpatient", reason="not_available")
+    gap = _decide(rec, at=WEEK1, gap="full")
     _decide(rec, at=WEEK2, level="iop", corrects=gap)
+    december = datetime(2025, 12, 10, 10, tzinfo=UTC)
+    _decide(_rec(at=december, level="outpatient"), at=december, gap="no_program")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_service_gaps_by_needed_level_reason_and_month() -> None:
+    _gaps()
     period = Period(since=date(2025, 12, 1), until=date(2026, 1, 31))
-    table = selectors.report_service_gaps(period=period).tables[0]
-    assert _cells(table) == [
-        ["2025-12", "0", "0", "0", "0"],
-        ["2026-01", "1", "5", "0", "6"],
+    by_level, by_reason = selectors.report_service_gaps(period=period).tables
+    # Month, inpatient, IOP, outpatient, all.
+    assert _cells(by_level) == [
+        ["2025-12", "0", "0", "1", "1"],
+        ["2026-01", "2", "7", "1", "10"],
     ]
-    assert selectors.service_gap_filter() == Q(reason_code="not_available")
+    # Month, no program, full, schedule, payer, distance, override, all.
+    assert by_reason.columns[1:-1] == (
+        "No program at this level",
+        "Programs at this level are full",
+        "No program with a schedule that fits",
+        "No program accepts the client's payer",
+        "Programs are too far away",
+        "Level not available (override)",
+    )
+    assert _cells(by_reason) == [
+        ["2025-12", "1", "0", "0", "0", "0", "0", "1"],
+        ["2026-01", "0", "5", "1", "1", "0", "3", "10"],
+    ]
+    assert by_reason.chart is not None
+
+
+@pytest.mark.django_db
+def test_service_gaps_by_reason_csv_suppresses_small_cells_for_aggregate_roles(
+    client: Any, clinician: Any, criteria_admin: Any
+) -> None:
+    _gaps()
+    url = reverse("levelofcare:report_service_gaps_csv") + QUERY + "&table=by_reason"
+    client.force_login(clinician)
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    assert rows[0][0] == "Month"
+    assert rows[1] == ["2026-01", "0", "5", "1", "1", "0", "3", "10"]
+    client.force_login(criteria_admin)
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    assert rows[1] == ["2026-01", "0", "5", "", "", "0", "", "10"]
+    assert rows[-1][0].startswith("Note:")
+    page = client.get(reverse("levelofcare:report_service_gaps") + QUERY)
+    text = page.content.decode()
+    assert "Service gaps by reason and month" in text and FEWER_THAN in text
 
 
 # --- pages: access, filter, CSV, query counts -----------------------------------------
