@@ -177,6 +177,8 @@ class Recommendation(models.Model):
     scores = models.JSONField(default=dict)
     # Copies of scores["phq9"]["total"] and scores["gad7"]["total"] for the
     # reports' aggregates (fixed at submission; `reports.facts.score_totals`).
+    # (PostgreSQL also has a covering index on id with these and the other
+    # narrow columns the reports join: migration 0016.)
     phq9_total = models.PositiveSmallIntegerField(null=True, blank=True)
     gad7_total = models.PositiveSmallIntegerField(null=True, blank=True)
     safety_flag = models.BooleanField(

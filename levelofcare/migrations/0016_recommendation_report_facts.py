@@ -7,6 +7,26 @@ from levelofcare.reports.facts import reason_codes, score_totals
 
 BATCH = 2_000
 
+# The reports join every recommendation by id for a few narrow columns: a
+# covering index lets PostgreSQL read them without the wide rows (the JSON
+# columns make a heap page hold few rows). PostgreSQL only (SQLite has no
+# INCLUDE); not in the model's Meta for that reason.
+COVERING_INDEX = "levelofcare_rec_report_cover"
+
+
+def covering_index_create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {COVERING_INDEX} "
+            "ON levelofcare_recommendation (id) INCLUDE (client_id, level, "
+            "created_at, assessment_id, safety_flag, phq9_total, gad7_total)"
+        )
+
+
+def covering_index_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {COVERING_INDEX}")
+
 
 def fill_report_facts(apps, schema_editor):
     """Copy each recommendation's totals and fired rule codes into the new
@@ -82,4 +102,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_report_facts, migrations.RunPython.noop),
+        migrations.RunPython(covering_index_create, covering_index_drop),
     ]

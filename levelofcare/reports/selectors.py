@@ -51,7 +51,13 @@ from django.utils import timezone
 from intake.models import Assessment
 from levelofcare import outcomes, rules
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import Decision, Placement, ProgressReview, Recommendation
+from levelofcare.models import (
+    Decision,
+    Placement,
+    ProgressReview,
+    Recommendation,
+    RecommendationReason,
+)
 from levelofcare.reports import tables
 from levelofcare.reports.tables import Cell, Chart, Report, Table
 from levelofcare.rules import INSUFFICIENT_LABEL, Level
@@ -460,35 +466,16 @@ RULES_BY_CODE: Final = {
 @_reporting
 def report_overrides(*, period: Period) -> Report:
     """Override rates of the standing decisions made in the period: by the level
-    recommended, by coded reason, and by the rule that set the level. Four
-    queries (three aggregates and the active criteria)."""
+    recommended, by coded reason, and by the rule that set the level. Two
+    queries (one pass over the decisions for all three, and the active
+    criteria)."""
     decisions = _latest_decisions().filter(
         decided_at__gte=period.start, decided_at__lt=period.end
     )
-    client = "recommendation__client"
-    overridden = Q(kind=Decision.Kind.OVERRIDE)
-    ranked = decisions.annotate(
-        decided_rank=_rank("level"), recommended_rank=_rank("recommendation__level")
-    )
-    up = Q(decided_rank__gt=F("recommended_rank"))
-    down = Q(decided_rank__lt=F("recommended_rank"))
-
+    parts = _overrides_counts(decisions)
     # By recommended level (an "insufficient information" recommendation has
     # nothing to override: it is left out here).
-    by_level = {
-        row["level"]: row
-        for row in _people_counts(
-            ranked.filter(recommendation__level__isnull=False),
-            person=client,
-            groups={"level": F("recommendation__level")},
-            flags={
-                "all": Q(),
-                "over": overridden,
-                "up": overridden & up,
-                "down": overridden & down,
-            },
-        )
-    }
+    by_level = {row["k1"]: row for row in parts["level"]}
     level_rows = []
     for slug in LEVEL_SLUGS:
         row = by_level.get(slug, {})
@@ -527,15 +514,7 @@ def report_overrides(*, period: Period) -> Report:
     )
 
     # By coded reason.
-    reasons = {
-        row["reason"]: row
-        for row in _people_counts(
-            decisions.filter(overridden),
-            person=client,
-            groups={"reason": F("reason_code")},
-            flags={"over": Q()},
-        )
-    }
+    reasons = {row["k1"]: row for row in parts["reason"]}
     total = sum(row["over_n"] for row in reasons.values())  # a handful of codes
     total_people = sum(row["over_p"] for row in reasons.values())
     reason_rows = tuple(
@@ -564,12 +543,10 @@ def report_overrides(*, period: Period) -> Report:
     # By the rule that set the level: the rule fired (its code is among the
     # recommendation's reasons) and points to the level the recommendation gave.
     by_rule = {
-        row["code"]: row
-        for row in _fetch(
-            *_by_rule_sql(ranked, overridden=overridden, up=up, down=down)
-        )
-        if row["code"] in rules.RULE_LEVELS
-        and row["rec_level"] == rules.RULE_LEVELS[row["code"]].slug
+        row["k1"]: row
+        for row in parts["rule"]
+        if row["k1"] in rules.RULE_LEVELS
+        and row["k2"] == rules.RULE_LEVELS[row["k1"]].slug
     }
     codes = tuple(rules.RULE_LEVELS)
     active = criteria_active()
@@ -651,49 +628,88 @@ def report_overrides(*, period: Period) -> Report:
     )
 
 
-BY_RULE_SQL: Final = """
-WITH e AS ({base}),
-per_person AS (
-  SELECT code, rec_level, person,
-    COUNT(*) AS all_n,
-    SUM(is_over) AS over_n,
+OVERRIDES_SQL: Final = """
+WITH d AS ({base}),
+coded AS (
+  SELECT d.*, r.code
+  FROM d JOIN {reasons} r ON r.recommendation_id = d.rec_id
+),
+{per_person}
+{totals}
+"""
+
+OVERRIDES_PER_PERSON: Final = """{name}_pp AS (
+  SELECT {keys}, person, COUNT(*) AS all_n, SUM(is_over) AS over_n,
     SUM(CASE WHEN is_over = 1 AND moved = 1 THEN 1 ELSE 0 END) AS up_n,
     SUM(CASE WHEN is_over = 1 AND moved = -1 THEN 1 ELSE 0 END) AS down_n
-  FROM e
-  GROUP BY code, rec_level, person
-)
-SELECT code, rec_level,
+  FROM {source} WHERE {where}
+  GROUP BY {keys}, person
+)"""
+
+OVERRIDES_TOTALS: Final = """SELECT '{name}' AS part, {k1} AS k1, {k2} AS k2,
   SUM(all_n) AS all_n, COUNT(*) AS all_p,
   SUM(over_n) AS over_n, SUM(CASE WHEN over_n > 0 THEN 1 ELSE 0 END) AS over_p,
   SUM(up_n) AS up_n, SUM(CASE WHEN up_n > 0 THEN 1 ELSE 0 END) AS up_p,
   SUM(down_n) AS down_n, SUM(CASE WHEN down_n > 0 THEN 1 ELSE 0 END) AS down_p
-FROM per_person
-GROUP BY code, rec_level
-"""
+FROM {name}_pp GROUP BY {keys}"""
+
+# The override report's three counts, each (the rows, its group keys, a filter):
+# by recommended level, by coded reason (overrides only), by the rule that
+# fired and the level recommended.
+OVERRIDES_PARTS: Final = (
+    ("level", "d", ("rec_level", None), "rec_level IS NOT NULL"),
+    ("reason", "d", ("reason_code", None), "is_over = 1"),
+    ("rule", "coded", ("code", "rec_level"), "1 = 1"),
+)
 
 
-def _by_rule_sql(
-    ranked: QuerySet[Decision], *, overridden: Q, up: Q, down: Q
-) -> tuple[str, list[Any]]:
-    """Decisions by the codes of the rules that fired for their recommendation
-    (`RecommendationReason`, copied at submission: a join, no JSON to unpack),
-    counted per (code, recommended level)."""
+def _overrides_sql(decisions: QuerySet[Decision]) -> tuple[str, list[Any]]:
+    """One query, one pass over the decisions: per person then per group (as
+    `_people_counts`), for each part of `OVERRIDES_PARTS`. The rule codes come
+    from `RecommendationReason` (copied at submission: a join, no JSON)."""
+    ranked = decisions.annotate(
+        decided_rank=_rank("level"), recommended_rank=_rank("recommendation__level")
+    )
+    overridden = Q(kind=Decision.Kind.OVERRIDE)
     base = (
         ranked.annotate(
             person=F("recommendation__client_id"),
+            rec_id=F("recommendation_id"),
             rec_level=F("recommendation__level"),
-            code=F("recommendation__reason_codes__code"),
             is_over=Case(When(overridden, then=Value(1)), default=Value(0)),
             moved=Case(
-                When(up, then=Value(1)), When(down, then=Value(-1)), default=Value(0)
+                When(decided_rank__gt=F("recommended_rank"), then=Value(1)),
+                When(decided_rank__lt=F("recommended_rank"), then=Value(-1)),
+                default=Value(0),
             ),
         )
-        .filter(code__isnull=False)
-        .values("id", "person", "rec_level", "code", "is_over", "moved")
+        .values("person", "rec_id", "rec_level", "reason_code", "is_over", "moved")
         .order_by()
     )
     sql, params = base.query.sql_with_params()
-    return BY_RULE_SQL.format(base=sql), list(params)
+    per_person, totals = [], []
+    for name, source, (k1, k2), where in OVERRIDES_PARTS:
+        keys = k1 if k2 is None else f"{k1}, {k2}"
+        fields = {"name": name, "source": source, "where": where, "keys": keys}
+        per_person.append(OVERRIDES_PER_PERSON.format(**fields))
+        totals.append(OVERRIDES_TOTALS.format(k1=k1, k2=k2 or "NULL", **fields))
+    sql = OVERRIDES_SQL.format(
+        base=sql,
+        reasons=RecommendationReason._meta.db_table,
+        per_person=",\n".join(per_person),
+        totals="\nUNION ALL\n".join(totals),
+    )
+    return sql, list(params)
+
+
+def _overrides_counts(
+    decisions: QuerySet[Decision],
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of `_overrides_sql` by part ("level", "reason", "rule")."""
+    parts: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in OVERRIDES_PARTS}
+    for row in _fetch(*_overrides_sql(decisions)):
+        parts[row["part"]].append(row)
+    return parts
 
 
 # --- 3. timeliness ------------------------------------------------------------------
@@ -811,8 +827,11 @@ def report_timeliness(*, period: Period) -> Report:
 
 
 def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
-    """Every submitted, not voided assessment with its instrument totals and
-    whether it starts an episode (intake): the input of the outcomes query.
+    """Every not voided assessment (each submitted one has its recommendation)
+    with its instrument totals and whether it starts an episode (intake): the
+    input of the outcomes query. The time is the recommendation's, written in
+    the submission's transaction, and the totals are the ones copied then
+    (`reports.facts`): the recommendation's narrow covering index, no JSON.
 
     Only of clients with an intake assessment submitted in the period: an
     episode that starts in the period starts with one (a client's first
@@ -825,23 +844,19 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
         submitted_at__gte=period.start,
         submitted_at__lt=period.end,
     ).values("client_id")
-    # The totals copied at submission (`reports.facts`), not unpacked from JSON.
-    totals = [f"{key}_total" for key in OUTCOME_INSTRUMENTS]
     queryset = (
         Recommendation.objects.filter(
-            assessment__status=Assessment.Status.SUBMITTED,
-            assessment__voided_at__isnull=True,
-            client_id__in=in_period,
+            _not_voided("assessment_id"), client_id__in=in_period
         )
         .annotate(
-            at=EpochSeconds("assessment__submitted_at"),
+            at=EpochSeconds("created_at"),
             is_intake=Case(
                 When(assessment__kind=Assessment.Kind.INTAKE, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
         )
-        .values("id", "client_id", "at", "is_intake", *totals)
+        .values("id", "client_id", "at", "is_intake", "phq9_total", "gad7_total")
         .order_by()
     )
     sql, params = queryset.query.sql_with_params()
@@ -863,36 +878,37 @@ def _decided_sql() -> tuple[str, list[Any]]:
 OUTCOMES_SQL: Final = """
 WITH assessed AS ({base}),
 decided AS ({decided}),
-joined AS (
-  SELECT assessed.*, decided.level AS decided
-  FROM assessed LEFT JOIN decided ON decided.recommendation_id = assessed.id
-),
 dated AS (
-  SELECT joined.*,
+  SELECT assessed.*,
     COALESCE(
       MAX(CASE WHEN is_intake = 1 THEN at END)
         OVER (PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING),
       MIN(at) OVER (PARTITION BY client_id)
     ) AS started
-  FROM joined
+  FROM assessed
 ),
 episodes AS (
   SELECT client_id, started,
-    MAX(CASE WHEN at = started THEN decided END) AS episode_level,
+    MIN(CASE WHEN at = started THEN id END) AS start_id,
     {packed}
   FROM dated
   GROUP BY client_id, started
+  HAVING started >= %s AND started < %s
 ),
 valued AS (
-  SELECT client_id, episode_level,
+  SELECT client_id, decided.level AS episode_level,
     {unpacked}
-  FROM episodes
-  WHERE episode_level IS NOT NULL AND started >= %s AND started < %s
+  FROM episodes JOIN decided ON decided.recommendation_id = episodes.start_id
+),
+flagged AS (
+  SELECT client_id, episode_level,
+    {flags}
+  FROM valued
 ),
 people AS (
   SELECT client_id, episode_level,
     {per_client}
-  FROM valued
+  FROM flagged
   GROUP BY client_id, episode_level
 )
 SELECT episode_level,
@@ -905,9 +921,11 @@ GROUP BY episode_level
 def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     """One pass: a window gives each assessment its episode's start (the
     client's latest intake so far, else their first assessment); grouping by
-    episode gives its level (decided at the start), its baseline (the first
-    answered total) and its total at each week (the latest answered one in the
-    week's window); the last step counts responses and remissions by level.
+    episode gives its first assessment, its baseline (the first answered total)
+    and its total at each week (the latest answered one in the week's window);
+    the episode's level is the standing decision on its first assessment
+    (joined for the episodes of the period only); each measure is flagged once
+    per episode, then counted per client and by level.
 
     "First" and "latest" answered totals are picked in the GROUP BY by packing
     the time and the total into one integer (`at * 100 + total`, totals being
@@ -916,7 +934,7 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     base, params = _episode_rows_sql(period)
     decided, decided_params = _decided_sql()
     drop = 100 - int(outcomes.RESPONSE_DROP_PERCENT)
-    packed, unpacked, per_client, counted = [], [], [], []
+    packed, unpacked, flags, per_client, counted = [], [], [], [], []
     for key in OUTCOME_INSTRUMENTS:
         total = f"{key}_total"
         packed.append(
@@ -940,18 +958,20 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
                 ("response", f"{measured} AND {name} * 100 <= {key}_base * {drop}"),
                 ("remission", f"{measured} AND {name} < {below}"),
             ):
-                # Per client: how many of their episodes, and whether any
-                # (people without COUNT(DISTINCT): one sort, not 36).
-                flag = f"CASE WHEN {condition} THEN 1 ELSE 0 END"
-                per_client.append(f"SUM({flag}) AS {name}_{what}")
-                per_client.append(f"MAX({flag}) AS {name}_{what}_p")
-                counted.append(f"SUM({name}_{what}) AS {name}_{what}")
-                counted.append(f"SUM({name}_{what}_p) AS {name}_{what}_p")
+                # Once per episode; then per client: how many of their
+                # episodes, and whether any (people without COUNT(DISTINCT)).
+                flag = f"{name}_{what}"
+                flags.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {flag}")
+                per_client.append(f"SUM({flag}) AS {flag}")
+                per_client.append(f"MAX({flag}) AS {flag}_p")
+                counted.append(f"SUM({flag}) AS {flag}")
+                counted.append(f"SUM({flag}_p) AS {flag}_p")
     sql = OUTCOMES_SQL.format(
         base=base,
         decided=decided,
         packed=",\n    ".join(packed),
         unpacked=",\n    ".join(unpacked),
+        flags=",\n    ".join(flags),
         per_client=",\n    ".join(per_client),
         counted=",\n  ".join(counted),
     )
