@@ -36,7 +36,13 @@ from levelofcare.reports.tables import (
     is_small,
     percent,
 )
-from tests.factories import ClientFactory, UserFactory, active_criteria
+from tests.baseline import answers
+from tests.factories import (
+    ClientFactory,
+    UserFactory,
+    active_criteria,
+    submit_assessment,
+)
 
 # Two whole weeks, Monday 2026-01-05 to Sunday 2026-01-18.
 PERIOD = Period(since=date(2026, 1, 5), until=date(2026, 1, 18))
@@ -787,3 +793,32 @@ def test_no_role_users_are_refused_and_anonymous_users_sent_to_sign_in(
     client.force_login(no_role_user)
     assert client.get(url).status_code == 403
     assert client.get(reverse("levelofcare:report_volume_csv")).status_code == 403
+
+
+# --- the facts copied at submission agree with the recommendation ---------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # baseline: both instruments answered, outpatient
+        {"phq9": [3, 3, 3, 2, 2, 2, 1, 1, 0], "gad7": [3, 3, 3, 2, 2, 2, 1]},
+        {"phq9": ..., "gad7": ...},  # neither answered: no totals
+    ],
+)
+def test_submission_copies_the_totals_and_rule_codes_it_stores(
+    clinician: Any, changes: dict[str, Any]
+) -> None:
+    rec = submit_assessment(user=clinician, answer_dict=answers(**changes))
+    rec.refresh_from_db()
+    for key in ("phq9", "gad7"):
+        entry = rec.scores.get(key)
+        expected = None if not entry else entry["total"]
+        assert getattr(rec, f"{key}_total") == expected
+    if not changes:
+        assert rec.phq9_total is not None and rec.gad7_total is not None
+    copied = list(rec.reason_codes.order_by("position").values_list("code", flat=True))
+    assert copied == [reason["code"] for reason in rec.reasons]
+    if rec.level is not None:
+        assert copied  # the rules that set the level
