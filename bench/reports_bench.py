@@ -19,10 +19,11 @@ or late, or still scheduled for the open placement.
 Then, signed in as a clinician (every number; no suppression) with Django's
 test client in process, it GETs each page in `PAGES` once to warm up, then
 times three GETs (median) and counts the queries of one, for the default range
-(the last 12 weeks) and for the whole year. The goal: each at most 1 s with a
-constant query count. It prints the load average before and after, and one
-RESULT line per page and range. The database is dropped at the end (unless
---keep).
+(the last 12 weeks) and for the whole year, then the home dashboard once per
+role. The goal: each at most 1 s over the whole year (every row) with a
+constant query count; the 12-week lines are extra. It prints the load
+average before and after, and one RESULT line per page and range. The
+database is dropped at the end (unless --keep).
 """
 
 from __future__ import annotations
