@@ -902,13 +902,20 @@ valued AS (
 ),
 flagged AS (
   SELECT client_id, episode_level,
+    COUNT(*) OVER (PARTITION BY client_id, episode_level) AS episodes,
     {flags}
   FROM valued
 ),
 people AS (
-  SELECT client_id, episode_level,
+  SELECT episode_level,
+    {single}
+  FROM flagged
+  WHERE episodes = 1
+  UNION ALL
+  SELECT episode_level,
     {per_client}
   FROM flagged
+  WHERE episodes > 1
   GROUP BY client_id, episode_level
 )
 SELECT episode_level,
@@ -934,7 +941,7 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     base, params = _episode_rows_sql(period)
     decided, decided_params = _decided_sql()
     drop = 100 - int(outcomes.RESPONSE_DROP_PERCENT)
-    packed, unpacked, flags, per_client, counted = [], [], [], [], []
+    packed, unpacked, flags, single, per_client, counted = [], [], [], [], [], []
     for key in OUTCOME_INSTRUMENTS:
         total = f"{key}_total"
         packed.append(
@@ -960,8 +967,11 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
             ):
                 # Once per episode; then per client: how many of their
                 # episodes, and whether any (people without COUNT(DISTINCT)).
+                # Most clients have one episode at a level in a period: their
+                # episode is its own per-client row (no GROUP BY).
                 flag = f"{name}_{what}"
                 flags.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {flag}")
+                single.append(f"{flag}, {flag} AS {flag}_p")
                 per_client.append(f"SUM({flag}) AS {flag}")
                 per_client.append(f"MAX({flag}) AS {flag}_p")
                 counted.append(f"SUM({flag}) AS {flag}")
@@ -972,6 +982,7 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
         packed=",\n    ".join(packed),
         unpacked=",\n    ".join(unpacked),
         flags=",\n    ".join(flags),
+        single=",\n    ".join(single),
         per_client=",\n    ".join(per_client),
         counted=",\n  ".join(counted),
     )
@@ -1017,7 +1028,13 @@ def _steps_sql(period: Period) -> tuple[str, list[Any]]:
     ).values("client_id")
     queryset = (
         Placement.objects.filter(
-            decision__corrects__isnull=True, client_id__in=in_period
+            # NOT EXISTS over the few corrections, not a join of every decision.
+            ~Exists(
+                Decision.objects.filter(
+                    pk=OuterRef("decision_id"), corrects__isnull=False
+                )
+            ),
+            client_id__in=in_period,
         )
         .annotate(at=EpochSeconds("started_at"), rank=_rank("level"))
         .values("id", "client_id", "at", "rank")
