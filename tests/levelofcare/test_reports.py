@@ -24,7 +24,7 @@ from levelofcare.models import (
     RecommendationReason,
 )
 from levelofcare.reports import facts, selectors
-from levelofcare.reports.charts import Series, bar_chart, table_chart
+from levelofcare.reports.charts import PATTERNS, Series, bar_chart, table_chart
 from levelofcare.reports.export import csv_safe, table_csv
 from levelofcare.reports.selectors import Period, rule_suggestion
 from levelofcare.reports.tables import (
@@ -609,6 +609,8 @@ def test_service_gaps_by_needed_level_reason_and_month() -> None:
         ["2026-01", "0", "5", "1", "1", "0", "3", "10"],
     ]
     assert by_reason.chart is not None
+    # Six series, six different patterns (not colour alone).
+    assert len(by_reason.chart.series) <= len(PATTERNS)
 
 
 @pytest.mark.django_db
