@@ -5,6 +5,7 @@ constant query counts, and the criteria admin's "try a threshold" link."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -824,3 +825,23 @@ def test_submission_copies_the_totals_and_rule_codes_it_stores(
     assert copied == [reason["code"] for reason in rec.reasons]
     if rec.level is not None:
         assert copied  # the rules that set the level
+
+
+@pytest.mark.django_db
+def test_the_back_fill_copies_the_facts_of_older_recommendations_once() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "levelofcare.migrations.0016_recommendation_report_facts"
+    )
+    older = _rec(at=WEEK1, phq9=18, gad7=None, reasons=("PHQ9_IOP", "GAD7_IOP"))
+    # As written before the columns existed: no copies.
+    Recommendation.objects.filter(pk=older.pk).update(phq9_total=None)
+    RecommendationReason.objects.filter(recommendation=older).delete()
+    for _ in range(2):  # idempotent: a second run changes nothing
+        migration.fill_report_facts(apps, None)
+    older.refresh_from_db()
+    assert (older.phq9_total, older.gad7_total) == (18, None)
+    assert list(
+        older.reason_codes.order_by("position").values_list("position", "code")
+    ) == [(0, "PHQ9_IOP"), (1, "GAD7_IOP")]
