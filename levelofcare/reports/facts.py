@@ -3,9 +3,9 @@ columns for the reports (pure: standard library only).
 
 A recommendation never changes after it is written, so its instrument totals
 and the codes of the rules that fired are copied once, in the transaction that
-writes it, from the same `scores` and `reasons` it stores. These two functions
-are the one definition of that copy: the service, the back-fill migration's
-twin (`backfill_sql` aside) and the benchmark's bulk fill all call them.
+writes it, from the same `scores` and `reasons` it stores. These functions are
+the one definition of that copy: `recommendation_create`, the back-fill
+migration (0016) and the benchmark's bulk fill all call them.
 """
 
 from __future__ import annotations
