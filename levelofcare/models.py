@@ -175,6 +175,12 @@ class Recommendation(models.Model):
     notes = models.JSONField(default=list)
     missing = models.JSONField(default=list)
     scores = models.JSONField(default=dict)
+    # Copies of scores["phq9"]["total"] and scores["gad7"]["total"] for the
+    # reports' aggregates (fixed at submission; `reports.facts.score_totals`).
+    # (PostgreSQL also has a covering index on id with these and the other
+    # narrow columns the reports join: migration 0016.)
+    phq9_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    gad7_total = models.PositiveSmallIntegerField(null=True, blank=True)
     safety_flag = models.BooleanField(
         default=False, help_text="C-SSRS high risk or PHQ-9 item 9 above 0."
     )
@@ -231,6 +237,29 @@ class Recommendation(models.Model):
             "scores": self.scores,
             "criteria_version": self.criteria.version,
         }
+
+
+class RecommendationReason(models.Model):
+    """The code of one rule that fired for a recommendation (a copy of
+    `reasons[position]["code"]`, fixed at submission), for the reports'
+    per-rule counts without unpacking JSON."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="reason_codes"
+    )
+    position = models.PositiveSmallIntegerField()  # 0: the reason that set the level
+    code = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["recommendation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "code"], name="reason_code_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.recommendation_id})"
 
 
 class Program(models.Model):

@@ -22,7 +22,9 @@ from levelofcare.models import (
     Placement,
     ProgressReview,
     Recommendation,
+    RecommendationReason,
 )
+from levelofcare.reports import facts
 from tests.baseline import BASELINE, answers
 
 __all__ = [
@@ -158,7 +160,7 @@ def submitted_assessment(
         rules.evaluate(rules.answers_from_dict(answers), criteria_set.to_criteria()),
         criteria_set.version,
     )
-    Recommendation.objects.create(
+    recommendation = Recommendation.objects.create(
         assessment=assessment,
         client=client,
         level=stored_level if override_level else result["level"],
@@ -168,7 +170,21 @@ def submitted_assessment(
         scores=result["scores"],
         criteria=criteria_set,
     )
+    recommendation_facts_write(recommendation)
     return assessment
+
+
+def recommendation_facts_write(recommendation: Recommendation) -> None:
+    """What `recommendation_create` copies for the reports (`reports.facts`):
+    the instrument totals and the codes of the rules that fired."""
+    for column, total in facts.score_totals(recommendation.scores).items():
+        setattr(recommendation, column, total)
+    recommendation.save(update_fields=list(facts.score_totals(recommendation.scores)))
+    RecommendationReason.objects.filter(recommendation=recommendation).delete()
+    RecommendationReason.objects.bulk_create(
+        RecommendationReason(recommendation=recommendation, position=i, code=code)
+        for i, code in enumerate(facts.reason_codes(recommendation.reasons))
+    )
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):
@@ -188,6 +204,13 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     client = factory.SelfAttribute("assessment.client")
     level = "iop"
     criteria = factory.LazyFunction(active_criteria)
+
+    @factory.post_generation
+    def report_facts(
+        obj: Recommendation, create: bool, extracted: Any, **kwargs: Any
+    ) -> None:
+        if create:
+            recommendation_facts_write(obj)
 
 
 # --- decisions, placements and progress reviews -------------------------------------

@@ -169,7 +169,10 @@ def dashboard_criteria_admin(*, now: datetime | None = None) -> AdminCounts:
 
     "The rule overridden most" is the top reason (the first, which set the
     recommended level) of overridden recommendations, most often first; ties go
-    to the rule code in alphabetical order.
+    to the rule code in alphabetical order. It differs from the overrides
+    report's "by rule" table on purpose, and the tile says so: the tile counts
+    original decisions under their top reason only; the report counts standing
+    decisions (corrections applied) under every rule that set the level.
     """
     decisions = override_decisions(now=now)
     overrides = decisions.filter(kind=Decision.Kind.OVERRIDE)

@@ -29,6 +29,7 @@ from levelofcare.models import (
     ProgressReview,
     ProgressReviewAssessment,
     Recommendation,
+    RecommendationReason,
 )
 from levelofcare.programs.services import (
     program_place_release,
@@ -45,6 +46,7 @@ from levelofcare.recommendations.selectors import (
     assessment_progress_review,
     recommendation_evaluate,
 )
+from levelofcare.reports import facts
 
 __all__ = ["REVIEW_VIEW_NAME"]  # views log it; its home is the selectors
 
@@ -206,7 +208,7 @@ def recommendation_create(*, assessment: Assessment) -> Recommendation:
     phq9 = scores.get("phq9") or {}
     safety_flag = scores.get("cssrs_risk") == "high" or bool(phq9.get("item9_positive"))
     with transaction.atomic():
-        return Recommendation.objects.create(
+        recommendation = Recommendation.objects.create(
             assessment=assessment,
             client_id=assessment.client_id,
             level=result["level"],
@@ -215,9 +217,15 @@ def recommendation_create(*, assessment: Assessment) -> Recommendation:
             notes=result["notes"],
             missing=result["missing"],
             scores=scores,
+            **facts.score_totals(scores),
             safety_flag=safety_flag,
             criteria=criteria_set,
         )
+        RecommendationReason.objects.bulk_create(
+            RecommendationReason(recommendation=recommendation, position=i, code=code)
+            for i, code in enumerate(facts.reason_codes(result["reasons"]))
+        )
+        return recommendation
 
 
 def decision_record(

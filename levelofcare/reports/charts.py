@@ -28,7 +28,8 @@ SIN_40: Final = 0.643
 COS_40: Final = 0.766
 
 # One fill per series: (pattern body, colour). Patterns differ in shape, not
-# only in colour (solid, diagonal lines, dots, cross-hatch, horizontal lines).
+# only in colour (solid, diagonal lines, dots, cross-hatch, horizontal and
+# vertical lines): the service gaps by reason have six series.
 PATTERNS: Final = (
     ('<rect width="8" height="8" fill="{c}"/>', "#1f4e79"),
     (
@@ -51,6 +52,11 @@ PATTERNS: Final = (
         '<rect width="8" height="8" fill="#fff"/>'
         '<path d="M0,4 h8" stroke="{c}" stroke-width="2"/>',
         "#444444",
+    ),
+    (
+        '<rect width="8" height="8" fill="#fff"/>'
+        '<path d="M4,0 v8" stroke="{c}" stroke-width="2"/>',
+        "#8b1a1a",
     ),
 )
 

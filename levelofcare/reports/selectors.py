@@ -45,14 +45,19 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import NegatedExpression
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from intake.models import Assessment
 from levelofcare import outcomes, rules
 from levelofcare.criteria.selectors import criteria_active
-from levelofcare.models import Decision, Placement, ProgressReview, Recommendation
+from levelofcare.models import (
+    Decision,
+    Placement,
+    ProgressReview,
+    Recommendation,
+    RecommendationReason,
+)
 from levelofcare.reports import tables
 from levelofcare.reports.tables import Cell, Chart, Report, Table
 from levelofcare.rules import INSUFFICIENT_LABEL, Level
@@ -154,8 +159,9 @@ ABOUT: Final = {
     ),
     "service_gaps": (
         "Service gaps",
-        "Decisions recorded because the level needed was not available, by level "
-        "and month.",
+        "Decisions where no program could take the client at the level needed "
+        "(a coded service gap: no program, full, schedule, payer or distance; or "
+        "an older “level not available” override), by level, reason and month.",
     ),
 }
 
@@ -460,35 +466,16 @@ RULES_BY_CODE: Final = {
 @_reporting
 def report_overrides(*, period: Period) -> Report:
     """Override rates of the standing decisions made in the period: by the level
-    recommended, by coded reason, and by the rule that set the level. Four
-    queries (three aggregates and the active criteria)."""
+    recommended, by coded reason, and by the rule that set the level. Two
+    queries (one pass over the decisions for all three, and the active
+    criteria)."""
     decisions = _latest_decisions().filter(
         decided_at__gte=period.start, decided_at__lt=period.end
     )
-    client = "recommendation__client"
-    overridden = Q(kind=Decision.Kind.OVERRIDE)
-    ranked = decisions.annotate(
-        decided_rank=_rank("level"), recommended_rank=_rank("recommendation__level")
-    )
-    up = Q(decided_rank__gt=F("recommended_rank"))
-    down = Q(decided_rank__lt=F("recommended_rank"))
-
+    parts = _overrides_counts(decisions)
     # By recommended level (an "insufficient information" recommendation has
     # nothing to override: it is left out here).
-    by_level = {
-        row["level"]: row
-        for row in _people_counts(
-            ranked.filter(recommendation__level__isnull=False),
-            person=client,
-            groups={"level": F("recommendation__level")},
-            flags={
-                "all": Q(),
-                "over": overridden,
-                "up": overridden & up,
-                "down": overridden & down,
-            },
-        )
-    }
+    by_level = {row["k1"]: row for row in parts["level"]}
     level_rows = []
     for slug in LEVEL_SLUGS:
         row = by_level.get(slug, {})
@@ -527,15 +514,7 @@ def report_overrides(*, period: Period) -> Report:
     )
 
     # By coded reason.
-    reasons = {
-        row["reason"]: row
-        for row in _people_counts(
-            decisions.filter(overridden),
-            person=client,
-            groups={"reason": F("reason_code")},
-            flags={"over": Q()},
-        )
-    }
+    reasons = {row["k1"]: row for row in parts["reason"]}
     total = sum(row["over_n"] for row in reasons.values())  # a handful of codes
     total_people = sum(row["over_p"] for row in reasons.values())
     reason_rows = tuple(
@@ -564,12 +543,10 @@ def report_overrides(*, period: Period) -> Report:
     # By the rule that set the level: the rule fired (its code is among the
     # recommendation's reasons) and points to the level the recommendation gave.
     by_rule = {
-        row["code"]: row
-        for row in _fetch(
-            *_by_rule_sql(ranked, overridden=overridden, up=up, down=down)
-        )
-        if row["code"] in rules.RULE_LEVELS
-        and row["rec_level"] == rules.RULE_LEVELS[row["code"]].slug
+        row["k1"]: row
+        for row in parts["rule"]
+        if row["k1"] in rules.RULE_LEVELS
+        and row["k2"] == rules.RULE_LEVELS[row["k1"]].slug
     }
     codes = tuple(rules.RULE_LEVELS)
     active = criteria_active()
@@ -651,58 +628,88 @@ def report_overrides(*, period: Period) -> Report:
     )
 
 
-BY_RULE_SQL: Final = """
+OVERRIDES_SQL: Final = """
 WITH d AS ({base}),
-e AS (
-  SELECT d.person, d.rec_level, d.is_over, d.moved, {code} AS code
-  FROM d {unnest}
+coded AS (
+  SELECT d.*, r.code
+  FROM d JOIN {reasons} r ON r.recommendation_id = d.rec_id
 ),
-per_person AS (
-  SELECT code, rec_level, person,
-    COUNT(*) AS all_n,
-    SUM(is_over) AS over_n,
+{per_person}
+{totals}
+"""
+
+OVERRIDES_PER_PERSON: Final = """{name}_pp AS (
+  SELECT {keys}, person, COUNT(*) AS all_n, SUM(is_over) AS over_n,
     SUM(CASE WHEN is_over = 1 AND moved = 1 THEN 1 ELSE 0 END) AS up_n,
     SUM(CASE WHEN is_over = 1 AND moved = -1 THEN 1 ELSE 0 END) AS down_n
-  FROM e
-  GROUP BY code, rec_level, person
-)
-SELECT code, rec_level,
+  FROM {source} WHERE {where}
+  GROUP BY {keys}, person
+)"""
+
+OVERRIDES_TOTALS: Final = """SELECT '{name}' AS part, {k1} AS k1, {k2} AS k2,
   SUM(all_n) AS all_n, COUNT(*) AS all_p,
   SUM(over_n) AS over_n, SUM(CASE WHEN over_n > 0 THEN 1 ELSE 0 END) AS over_p,
   SUM(up_n) AS up_n, SUM(CASE WHEN up_n > 0 THEN 1 ELSE 0 END) AS up_p,
   SUM(down_n) AS down_n, SUM(CASE WHEN down_n > 0 THEN 1 ELSE 0 END) AS down_p
-FROM per_person
-GROUP BY code, rec_level
-"""
+FROM {name}_pp GROUP BY {keys}"""
+
+# The override report's three counts, each (the rows, its group keys, a filter):
+# by recommended level, by coded reason (overrides only), by the rule that
+# fired and the level recommended.
+OVERRIDES_PARTS: Final = (
+    ("level", "d", ("rec_level", None), "rec_level IS NOT NULL"),
+    ("reason", "d", ("reason_code", None), "is_over = 1"),
+    ("rule", "coded", ("code", "rec_level"), "1 = 1"),
+)
 
 
-def _by_rule_sql(
-    ranked: QuerySet[Decision], *, overridden: Q, up: Q, down: Q
-) -> tuple[str, list[Any]]:
-    """Decisions by the codes of their recommendation's reasons, counted per
-    (code, recommended level): one pass over the reasons (jsonb_array_elements
-    on PostgreSQL, json_each on SQLite)."""
+def _overrides_sql(decisions: QuerySet[Decision]) -> tuple[str, list[Any]]:
+    """One query, one pass over the decisions: per person then per group (as
+    `_people_counts`), for each part of `OVERRIDES_PARTS`. The rule codes come
+    from `RecommendationReason` (copied at submission: a join, no JSON)."""
+    ranked = decisions.annotate(
+        decided_rank=_rank("level"), recommended_rank=_rank("recommendation__level")
+    )
+    overridden = Q(kind=Decision.Kind.OVERRIDE)
     base = (
         ranked.annotate(
             person=F("recommendation__client_id"),
+            rec_id=F("recommendation_id"),
             rec_level=F("recommendation__level"),
-            rec_reasons=F("recommendation__reasons"),
             is_over=Case(When(overridden, then=Value(1)), default=Value(0)),
             moved=Case(
-                When(up, then=Value(1)), When(down, then=Value(-1)), default=Value(0)
+                When(decided_rank__gt=F("recommended_rank"), then=Value(1)),
+                When(decided_rank__lt=F("recommended_rank"), then=Value(-1)),
+                default=Value(0),
             ),
         )
-        .values("id", "person", "rec_level", "rec_reasons", "is_over", "moved")
+        .values("person", "rec_id", "rec_level", "reason_code", "is_over", "moved")
         .order_by()
     )
     sql, params = base.query.sql_with_params()
-    if connection.vendor == "postgresql":
-        unnest = "CROSS JOIN LATERAL jsonb_array_elements(d.rec_reasons) AS e"
-        code = "e.value ->> 'code'"
-    else:
-        unnest = ", json_each(d.rec_reasons) AS e"
-        code = "json_extract(e.value, '$.code')"
-    return BY_RULE_SQL.format(base=sql, code=code, unnest=unnest), list(params)
+    per_person, totals = [], []
+    for name, source, (k1, k2), where in OVERRIDES_PARTS:
+        keys = k1 if k2 is None else f"{k1}, {k2}"
+        fields = {"name": name, "source": source, "where": where, "keys": keys}
+        per_person.append(OVERRIDES_PER_PERSON.format(**fields))
+        totals.append(OVERRIDES_TOTALS.format(k1=k1, k2=k2 or "NULL", **fields))
+    sql = OVERRIDES_SQL.format(
+        base=sql,
+        reasons=RecommendationReason._meta.db_table,
+        per_person=",\n".join(per_person),
+        totals="\nUNION ALL\n".join(totals),
+    )
+    return sql, list(params)
+
+
+def _overrides_counts(
+    decisions: QuerySet[Decision],
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of `_overrides_sql` by part ("level", "reason", "rule")."""
+    parts: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in OVERRIDES_PARTS}
+    for row in _fetch(*_overrides_sql(decisions)):
+        parts[row["part"]].append(row)
+    return parts
 
 
 # --- 3. timeliness ------------------------------------------------------------------
@@ -820,8 +827,11 @@ def report_timeliness(*, period: Period) -> Report:
 
 
 def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
-    """Every submitted, not voided assessment with its instrument totals and
-    whether it starts an episode (intake): the input of the outcomes query.
+    """Every not voided assessment (each submitted one has its recommendation)
+    with its instrument totals and whether it starts an episode (intake): the
+    input of the outcomes query. The time is the recommendation's, written in
+    the submission's transaction, and the totals are the ones copied then
+    (`reports.facts`): the recommendation's narrow covering index, no JSON.
 
     Only of clients with an intake assessment submitted in the period: an
     episode that starts in the period starts with one (a client's first
@@ -834,26 +844,19 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
         submitted_at__gte=period.start,
         submitted_at__lt=period.end,
     ).values("client_id")
-    totals = {
-        f"{key}_total": Cast(KT(f"scores__{key}__total"), IntegerField())
-        for key in OUTCOME_INSTRUMENTS
-    }
     queryset = (
         Recommendation.objects.filter(
-            assessment__status=Assessment.Status.SUBMITTED,
-            assessment__voided_at__isnull=True,
-            client_id__in=in_period,
+            _not_voided("assessment_id"), client_id__in=in_period
         )
         .annotate(
-            at=EpochSeconds("assessment__submitted_at"),
+            at=EpochSeconds("created_at"),
             is_intake=Case(
                 When(assessment__kind=Assessment.Kind.INTAKE, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
-            **totals,
         )
-        .values("id", "client_id", "at", "is_intake", *totals)
+        .values("id", "client_id", "at", "is_intake", "phq9_total", "gad7_total")
         .order_by()
     )
     sql, params = queryset.query.sql_with_params()
@@ -875,36 +878,44 @@ def _decided_sql() -> tuple[str, list[Any]]:
 OUTCOMES_SQL: Final = """
 WITH assessed AS ({base}),
 decided AS ({decided}),
-joined AS (
-  SELECT assessed.*, decided.level AS decided
-  FROM assessed LEFT JOIN decided ON decided.recommendation_id = assessed.id
-),
 dated AS (
-  SELECT joined.*,
+  SELECT assessed.*,
     COALESCE(
       MAX(CASE WHEN is_intake = 1 THEN at END)
         OVER (PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING),
       MIN(at) OVER (PARTITION BY client_id)
     ) AS started
-  FROM joined
+  FROM assessed
 ),
 episodes AS (
   SELECT client_id, started,
-    MAX(CASE WHEN at = started THEN decided END) AS episode_level,
+    MIN(CASE WHEN at = started THEN id END) AS start_id,
     {packed}
   FROM dated
   GROUP BY client_id, started
+  HAVING started >= %s AND started < %s
 ),
 valued AS (
-  SELECT client_id, episode_level,
+  SELECT client_id, decided.level AS episode_level,
     {unpacked}
-  FROM episodes
-  WHERE episode_level IS NOT NULL AND started >= %s AND started < %s
+  FROM episodes JOIN decided ON decided.recommendation_id = episodes.start_id
+),
+flagged AS (
+  SELECT client_id, episode_level,
+    COUNT(*) OVER (PARTITION BY client_id, episode_level) AS episodes,
+    {flags}
+  FROM valued
 ),
 people AS (
-  SELECT client_id, episode_level,
+  SELECT episode_level,
+    {single}
+  FROM flagged
+  WHERE episodes = 1
+  UNION ALL
+  SELECT episode_level,
     {per_client}
-  FROM valued
+  FROM flagged
+  WHERE episodes > 1
   GROUP BY client_id, episode_level
 )
 SELECT episode_level,
@@ -917,9 +928,11 @@ GROUP BY episode_level
 def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     """One pass: a window gives each assessment its episode's start (the
     client's latest intake so far, else their first assessment); grouping by
-    episode gives its level (decided at the start), its baseline (the first
-    answered total) and its total at each week (the latest answered one in the
-    week's window); the last step counts responses and remissions by level.
+    episode gives its first assessment, its baseline (the first answered total)
+    and its total at each week (the latest answered one in the week's window);
+    the episode's level is the standing decision on its first assessment
+    (joined for the episodes of the period only); each measure is flagged once
+    per episode, then counted per client and by level.
 
     "First" and "latest" answered totals are picked in the GROUP BY by packing
     the time and the total into one integer (`at * 100 + total`, totals being
@@ -928,7 +941,7 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     base, params = _episode_rows_sql(period)
     decided, decided_params = _decided_sql()
     drop = 100 - int(outcomes.RESPONSE_DROP_PERCENT)
-    packed, unpacked, per_client, counted = [], [], [], []
+    packed, unpacked, flags, single, per_client, counted = [], [], [], [], [], []
     for key in OUTCOME_INSTRUMENTS:
         total = f"{key}_total"
         packed.append(
@@ -952,18 +965,24 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
                 ("response", f"{measured} AND {name} * 100 <= {key}_base * {drop}"),
                 ("remission", f"{measured} AND {name} < {below}"),
             ):
-                # Per client: how many of their episodes, and whether any
-                # (people without COUNT(DISTINCT): one sort, not 36).
-                flag = f"CASE WHEN {condition} THEN 1 ELSE 0 END"
-                per_client.append(f"SUM({flag}) AS {name}_{what}")
-                per_client.append(f"MAX({flag}) AS {name}_{what}_p")
-                counted.append(f"SUM({name}_{what}) AS {name}_{what}")
-                counted.append(f"SUM({name}_{what}_p) AS {name}_{what}_p")
+                # Once per episode; then per client: how many of their
+                # episodes, and whether any (people without COUNT(DISTINCT)).
+                # Most clients have one episode at a level in a period: their
+                # episode is its own per-client row (no GROUP BY).
+                flag = f"{name}_{what}"
+                flags.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {flag}")
+                single.append(f"{flag}, {flag} AS {flag}_p")
+                per_client.append(f"SUM({flag}) AS {flag}")
+                per_client.append(f"MAX({flag}) AS {flag}_p")
+                counted.append(f"SUM({flag}) AS {flag}")
+                counted.append(f"SUM({flag}_p) AS {flag}_p")
     sql = OUTCOMES_SQL.format(
         base=base,
         decided=decided,
         packed=",\n    ".join(packed),
         unpacked=",\n    ".join(unpacked),
+        flags=",\n    ".join(flags),
+        single=",\n    ".join(single),
         per_client=",\n    ".join(per_client),
         counted=",\n  ".join(counted),
     )
@@ -1009,7 +1028,13 @@ def _steps_sql(period: Period) -> tuple[str, list[Any]]:
     ).values("client_id")
     queryset = (
         Placement.objects.filter(
-            decision__corrects__isnull=True, client_id__in=in_period
+            # NOT EXISTS over the few corrections, not a join of every decision.
+            ~Exists(
+                Decision.objects.filter(
+                    pk=OuterRef("decision_id"), corrects__isnull=False
+                )
+            ),
+            client_id__in=in_period,
         )
         .annotate(at=EpochSeconds("started_at"), rank=_rank("level"))
         .values("id", "client_id", "at", "rank")
@@ -1133,35 +1158,65 @@ def _int_cell(row: dict[str, Any], prefix: str) -> Cell:
 # --- 5. service gaps ----------------------------------------------------------------
 
 
+OVERRIDE_GAP: Final = "not_available_override"
+# The service gap reasons, as the report's columns: the five coded reasons of the
+# program directory, then the older override reason "level not available".
+GAP_REASONS: Final = (
+    *Decision.ServiceGap.choices,
+    (OVERRIDE_GAP, "Level not available (override)"),
+)
+
+
+def _gap_reason() -> Case:
+    """A gap decision's reason: its coded service gap; else (the older "level
+    not available" override) `OVERRIDE_GAP`."""
+    return Case(
+        When(~Q(service_gap=""), then=F("service_gap")),
+        default=Value(OVERRIDE_GAP),
+    )
+
+
+def _gap_needed_level() -> Case:
+    """The level that was needed: the decided level for a coded service gap
+    (the clinician decided it and found no program); for a "level not
+    available" override, the recommended level (the decided one is what was
+    available), or the decided one when nothing was recommended."""
+    return Case(
+        When(~Q(service_gap=""), then=F("level")),
+        default=Coalesce("recommendation__level", "level"),
+    )
+
+
 @_reporting
 def report_service_gaps(*, period: Period) -> Report:
-    """Standing decisions that record a service gap (`service_gap_filter`), by the
-    level that was needed (the recommended one; the decided one when there was
-    no recommended level) and month. One query."""
-    needed = Coalesce("recommendation__level", "level")
-    client = "recommendation__client"
+    """Standing decisions that record a service gap (`service_gap_filter`), per
+    month, by the level that was needed and by the reason. One query."""
     found = {
         _day(row["month"]): row
         for row in _people_counts(
             _latest_decisions()
             .filter(service_gap_filter())
             .filter(decided_at__gte=period.start, decided_at__lt=period.end)
-            .annotate(needed_level=needed),
-            person=client,
+            .annotate(needed_level=_gap_needed_level(), gap=_gap_reason()),
+            person="recommendation__client",
             groups={"month": TruncMonth("decided_at")},
             flags={
                 **{slug: Q(needed_level=slug) for slug in LEVEL_SLUGS},
+                **{f"gap_{code}": Q(gap=code) for code, _ in GAP_REASONS},
                 "all": Q(),
             },
         )
     }
-    table = Table(
+    months = period.months()
+    by_level = Table(
         key="service_gaps",
-        title="Service gaps by level and month",
+        title="Service gaps by level needed and month",
         description=(
-            "Decisions recorded because the level needed was not available (the "
-            "coded reason “Level not available / waitlist”), by the level that "
-            "was needed and the month decided."
+            "Decisions that record a service gap, by the level that was needed "
+            "and the month decided. A coded service gap (no program could take "
+            "the client) needed the level the clinician decided; an older "
+            "override with the reason “Level not available / waitlist” needed "
+            "the level recommended."
         ),
         columns=("Month", *(_level_label(s) for s in LEVEL_SLUGS), "All"),
         rows=tuple(
@@ -1170,15 +1225,37 @@ def report_service_gaps(*, period: Period) -> Report:
                 *(_count_cell(found.get(month, {}), s) for s in LEVEL_SLUGS),
                 _count_cell(found.get(month, {}), "all"),
             )
-            for month in period.months()
+            for month in months
         ),
         chart=Chart(series=tuple(range(1, len(LEVEL_SLUGS) + 1))),
+    )
+    by_reason = Table(
+        key="by_reason",
+        title="Service gaps by reason and month",
+        description=(
+            "The same decisions by why no program could take the client: the "
+            "reason coded with the decision, or “Level not available "
+            "(override)” for an override with that reason and no coded gap."
+        ),
+        columns=("Month", *(str(label) for _, label in GAP_REASONS), "All"),
+        rows=tuple(
+            (
+                tables.text(month.strftime("%Y-%m")),
+                *(
+                    _count_cell(found.get(month, {}), f"gap_{code}")
+                    for code, _ in GAP_REASONS
+                ),
+                _count_cell(found.get(month, {}), "all"),
+            )
+            for month in months
+        ),
+        chart=Chart(series=tuple(range(1, len(GAP_REASONS) + 1))),
     )
     return Report(
         slug="service_gaps",
         title=ABOUT["service_gaps"][0],
         summary=ABOUT["service_gaps"][1],
-        tables=(table,),
+        tables=(by_level, by_reason),
     )
 
 

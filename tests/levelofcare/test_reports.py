@@ -5,21 +5,27 @@ constant query counts, and the criteria admin's "try a threshold" link."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake.models import Assessment
 from levelofcare import outcomes
-from levelofcare.models import Decision, Placement, ProgressReview, Recommendation
-from levelofcare.reports import selectors
-from levelofcare.reports.charts import Series, bar_chart, table_chart
+from levelofcare.models import (
+    Decision,
+    Placement,
+    ProgressReview,
+    Recommendation,
+    RecommendationReason,
+)
+from levelofcare.reports import facts, selectors
+from levelofcare.reports.charts import PATTERNS, Series, bar_chart, table_chart
 from levelofcare.reports.export import csv_safe, table_csv
 from levelofcare.reports.selectors import Period, rule_suggestion
 from levelofcare.reports.tables import (
@@ -31,7 +37,13 @@ from levelofcare.reports.tables import (
     is_small,
     percent,
 )
-from tests.factories import ClientFactory, UserFactory, active_criteria
+from tests.baseline import answers
+from tests.factories import (
+    ClientFactory,
+    UserFactory,
+    active_criteria,
+    submit_assessment,
+)
 
 # Two whole weeks, Monday 2026-01-05 to Sunday 2026-01-18.
 PERIOD = Period(since=date(2026, 1, 5), until=date(2026, 1, 18))
@@ -67,20 +79,28 @@ def _rec(
         submitted_by=user,
         voided_at=at if voided else None,
     )
-    return Recommendation.objects.create(
+    scores = {
+        "phq9": None if phq9 is None else {"total": phq9, "band": "x"},
+        "gad7": None if gad7 is None else {"total": gad7, "band": "x"},
+        "cssrs_risk": None,
+    }
+    # As `recommendation_create` writes it: the facts copied at submission too.
+    rec = Recommendation.objects.create(
         assessment=assessment,
         client=client,
         level=level,
         reasons=[{"code": code, "text": code, "values": {}} for code in reasons],
-        scores={
-            "phq9": None if phq9 is None else {"total": phq9, "band": "x"},
-            "gad7": None if gad7 is None else {"total": gad7, "band": "x"},
-            "cssrs_risk": None,
-        },
+        scores=scores,
+        **facts.score_totals(scores),
         safety_flag=safety,
         criteria=active_criteria(),
         created_at=at,
     )
+    RecommendationReason.objects.bulk_create(
+        RecommendationReason(recommendation=rec, position=i, code=code)
+        for i, code in enumerate(facts.reason_codes(rec.reasons))
+    )
+    return rec
 
 
 def _decide(
@@ -91,6 +111,7 @@ def _decide(
     reason: str = "",
     corrects: Decision | None = None,
     place: bool = False,
+    gap: str = "",
 ) -> Decision:
     level = level or rec.level or "outpatient"
     if rec.level is None:
@@ -102,6 +123,7 @@ def _decide(
         kind=kind,
         level=level,
         reason_code=reason,
+        service_gap=gap,
         decided_by=UserFactory(username="decider"),
         decided_at=at,
         corrects=corrects,
@@ -541,26 +563,74 @@ def test_outcomes_count_step_downs_and_step_ups() -> None:
 # --- 5. service gaps ------------------------------------------------------------------
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_service_gaps_by_needed_level_and_month() -> None:
-    for _ in range(5):
-        rec = _rec(at=WEEK1, level="iop")
-        _decide(rec, at=WEEK1, level="outpatient", reason="not_available")
-    rec = _rec(at=WEEK1, level="inpatient")
+def _gaps() -> None:
+    """Hand-built service gaps: 10 in January (5 of them "full"), 1 in December."""
+    for _ in range(5):  # coded: the level decided was needed (and accepted)
+        _decide(_rec(at=WEEK1, level="iop"), at=WEEK1, gap="full")
+    rec = _rec(at=WEEK1, level="inpatient")  # coded with an override: decided
+    _decide(rec, at=WEEK1, level="iop", reason="clinical_judgement", gap="schedule")
+    for _ in range(2):  # the older override: the recommended level was needed
+        rec = _rec(at=WEEK1, level="inpatient")
+        _decide(rec, at=WEEK1, level="iop", reason="not_available")
+    rec = _rec(at=WEEK1, level="iop")  # both: the coded gap wins
+    _decide(rec, at=WEEK1, level="outpatient", reason="not_available", gap="payer")
+    rec = _rec(at=WEEK1, level=None)  # nothing recommended: the decided level
     _decide(rec, at=WEEK1, level="iop", reason="not_available")
     rec = _rec(at=WEEK1, level="iop")  # another reason: not a gap
     _decide(rec, at=WEEK1, level="outpatient", reason="client_preference")
     rec = _rec(at=WEEK1, level="iop")  # a gap that was corrected away
-    gap = _decide(rec, at=WEEK1, level="outpatient", reason="not_available")
+    gap = _decide(rec, at=WEEK1, gap="full")
     _decide(rec, at=WEEK2, level="iop", corrects=gap)
+    december = datetime(2025, 12, 10, 10, tzinfo=UTC)
+    _decide(_rec(at=december, level="outpatient"), at=december, gap="no_program")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_service_gaps_by_needed_level_reason_and_month() -> None:
+    _gaps()
     period = Period(since=date(2025, 12, 1), until=date(2026, 1, 31))
-    table = selectors.report_service_gaps(period=period).tables[0]
-    assert _cells(table) == [
-        ["2025-12", "0", "0", "0", "0"],
-        ["2026-01", "1", "5", "0", "6"],
+    by_level, by_reason = selectors.report_service_gaps(period=period).tables
+    # Month, inpatient, IOP, outpatient, all.
+    assert _cells(by_level) == [
+        ["2025-12", "0", "0", "1", "1"],
+        ["2026-01", "2", "7", "1", "10"],
     ]
-    assert selectors.service_gap_filter() == Q(reason_code="not_available")
+    # Month, no program, full, schedule, payer, distance, override, all.
+    assert by_reason.columns[1:-1] == (
+        "No program at this level",
+        "Programs at this level are full",
+        "No program with a schedule that fits",
+        "No program accepts the client's payer",
+        "Programs are too far away",
+        "Level not available (override)",
+    )
+    assert _cells(by_reason) == [
+        ["2025-12", "1", "0", "0", "0", "0", "0", "1"],
+        ["2026-01", "0", "5", "1", "1", "0", "3", "10"],
+    ]
+    assert by_reason.chart is not None
+    # Six series, six different patterns (not colour alone).
+    assert len(by_reason.chart.series) <= len(PATTERNS)
+
+
+@pytest.mark.django_db
+def test_service_gaps_by_reason_csv_suppresses_small_cells_for_aggregate_roles(
+    client: Any, clinician: Any, criteria_admin: Any
+) -> None:
+    _gaps()
+    url = reverse("levelofcare:report_service_gaps_csv") + QUERY + "&table=by_reason"
+    client.force_login(clinician)
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    assert rows[0][0] == "Month"
+    assert rows[1] == ["2026-01", "0", "5", "1", "1", "0", "3", "10"]
+    client.force_login(criteria_admin)
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode())))
+    assert rows[1] == ["2026-01", "0", "5", "", "", "0", "", "10"]
+    assert rows[-1][0].startswith("Note:")
+    page = client.get(reverse("levelofcare:report_service_gaps") + QUERY)
+    text = page.content.decode()
+    assert "Service gaps by reason and month" in text and FEWER_THAN in text
 
 
 # --- pages: access, filter, CSV, query counts -----------------------------------------
@@ -726,3 +796,52 @@ def test_no_role_users_are_refused_and_anonymous_users_sent_to_sign_in(
     client.force_login(no_role_user)
     assert client.get(url).status_code == 403
     assert client.get(reverse("levelofcare:report_volume_csv")).status_code == 403
+
+
+# --- the facts copied at submission agree with the recommendation ---------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # baseline: both instruments answered, outpatient
+        {"phq9": [3, 3, 3, 2, 2, 2, 1, 1, 0], "gad7": [3, 3, 3, 2, 2, 2, 1]},
+        {"phq9": ..., "gad7": ...},  # neither answered: no totals
+    ],
+)
+def test_submission_copies_the_totals_and_rule_codes_it_stores(
+    clinician: Any, changes: dict[str, Any]
+) -> None:
+    rec = submit_assessment(user=clinician, answer_dict=answers(**changes))
+    rec.refresh_from_db()
+    for key in ("phq9", "gad7"):
+        entry = rec.scores.get(key)
+        expected = None if not entry else entry["total"]
+        assert getattr(rec, f"{key}_total") == expected
+    if not changes:
+        assert rec.phq9_total is not None and rec.gad7_total is not None
+    copied = list(rec.reason_codes.order_by("position").values_list("code", flat=True))
+    assert copied == [reason["code"] for reason in rec.reasons]
+    if rec.level is not None:
+        assert copied  # the rules that set the level
+
+
+@pytest.mark.django_db
+def test_the_back_fill_copies_the_facts_of_older_recommendations_once() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "levelofcare.migrations.0016_recommendation_report_facts"
+    )
+    older = _rec(at=WEEK1, phq9=18, gad7=None, reasons=("PHQ9_IOP", "GAD7_IOP"))
+    # As written before the columns existed: no copies.
+    Recommendation.objects.filter(pk=older.pk).update(phq9_total=None)
+    RecommendationReason.objects.filter(recommendation=older).delete()
+    for _ in range(2):  # idempotent: a second run changes nothing
+        migration.fill_report_facts(apps, None)
+    older.refresh_from_db()
+    assert (older.phq9_total, older.gad7_total) == (18, None)
+    assert list(
+        older.reason_codes.order_by("position").values_list("position", "code")
+    ) == [(0, "PHQ9_IOP"), (1, "GAD7_IOP")]
