@@ -92,12 +92,12 @@ def bulk_export(
             )
             for kind in RESOURCE_TYPES
         }
-        encode = resources.encode
+        encode = resources.encode_line
         for resource in _all_resources(chunk_size):
             if validate:
                 resources.validated(resource)
             kind = resource["resourceType"]
-            files[kind].write(encode(resource) + b"\n")
+            files[kind].write(encode(resource))
             counts[kind] += 1
     manifest: dict[str, Any] = {
         "transactionTime": now.isoformat(),

@@ -277,6 +277,11 @@ def encode(resource: Resource) -> bytes:
     return orjson.dumps(resource)
 
 
+def encode_line(resource: Resource) -> bytes:
+    """`encode(resource)` and a newline: one NDJSON line."""
+    return orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE)
+
+
 def total_observation(assessment: AssessmentRow, key: str) -> Resource:
     instrument = INSTRUMENTS[key]
     total = sum(assessment.answers[key])

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django.db.models import OuterRef, QuerySet, Subquery
+import orjson
+from django.db.models import OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 
 from intake.models import Assessment, Client
 from levelofcare.fhir.rows import (
@@ -49,7 +51,7 @@ _PATIENT_COLUMNS: Final = (
 _ASSESSMENT_COLUMNS: Final = (
     "pk",
     "client_id",
-    "answers",
+    "answers_json",
     "submitted_at",
     "created_at",
     "voided_at",
@@ -59,10 +61,10 @@ _ASSESSMENT_COLUMNS: Final = (
     "submitted_by__last_name",
     "recommendation__pk",
     "recommendation__level",
-    "recommendation__reasons",
-    "recommendation__notes",
-    "recommendation__missing",
-    "recommendation__scores",
+    "reasons_json",
+    "notes_json",
+    "missing_json",
+    "scores_json",
     "recommendation__criteria__version",
     "recommendation__created_at",
 )
@@ -100,8 +102,24 @@ def patients_for_export() -> QuerySet[Client]:
 
 
 def assessments_for_export() -> QuerySet[Assessment]:
-    """Submitted assessments (voided ones too: exported as entered-in-error)."""
-    return Assessment.objects.filter(status=Assessment.Status.SUBMITTED).order_by("pk")
+    """Submitted assessments (voided ones too: exported as entered-in-error),
+    their JSON columns (and their recommendation's) as text (`*_json`):
+    orjson reads it several times faster than the JSONField's `json.loads`."""
+    return (
+        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        .annotate(
+            answers_json=_text("answers"),
+            reasons_json=_text("recommendation__reasons"),
+            notes_json=_text("recommendation__notes"),
+            missing_json=_text("recommendation__missing"),
+            scores_json=_text("recommendation__scores"),
+        )
+        .order_by("pk")
+    )
+
+
+def _text(column: str) -> Cast:
+    return Cast(column, output_field=TextField())
 
 
 def decisions_for_export() -> QuerySet[Decision]:
@@ -139,6 +157,7 @@ def decision_rows(
 
 def _assessment_rows(values: Iterable[tuple[Any, ...]]) -> Iterator[AssessmentRow]:
     people: dict[int | None, Person | None] = {None: None}
+    loads = orjson.loads
     for (
         pk,
         client_id,
@@ -165,7 +184,7 @@ def _assessment_rows(values: Iterable[tuple[Any, ...]]) -> Iterator[AssessmentRo
         yield AssessmentRow(
             pk,
             client_id,
-            answers,
+            loads(answers),
             submitted_at or created_at,
             voided_at is not None,
             person,
@@ -174,10 +193,10 @@ def _assessment_rows(values: Iterable[tuple[Any, ...]]) -> Iterator[AssessmentRo
             else RecommendationRow(
                 rec_pk,
                 level,
-                reasons,
-                notes,
-                missing,
-                scores,
+                loads(reasons),
+                loads(notes),
+                loads(missing),
+                loads(scores),
                 version,
                 rec_created_at,
             ),
