@@ -10,13 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from intake.models import Client
 from levelofcare.fhir import resources, selectors
 from levelofcare.fhir.resources import Resource
-from levelofcare.models import CriteriaSet
 
 # The order of the files (and of a Bundle's entries).
 RESOURCE_TYPES: Final = (
@@ -29,6 +27,7 @@ RESOURCE_TYPES: Final = (
     "Provenance",
 )
 CHUNK_SIZE: Final = 2000
+WRITE_BUFFER: Final = 1 << 20  # bytes per file between writes
 
 
 def client_resources(*, client: Client) -> list[Resource]:
@@ -37,7 +36,7 @@ def client_resources(*, client: Client) -> list[Resource]:
     for assessment in rows.assessments:
         found.extend(resources.assessment_resources(assessment))
     for decision in rows.decisions:
-        found.append(resources.service_request(decision, client.pk))
+        found.append(resources.service_request(decision))
         found.append(resources.provenance(decision))
     return found
 
@@ -54,25 +53,20 @@ def client_bundle(*, client: Client, now: datetime | None = None) -> Resource:
 
 def _all_resources(chunk_size: int) -> Iterator[Resource]:
     """Every resource, streamed: each query is read in chunks (a server-side
-    cursor on PostgreSQL), so memory stays flat whatever the row count. The few
-    criteria versions and users are read once and attached to each row, rather
-    than joined into every row."""
-    users = {user.pk: user for user in User.objects.all()}
-    versions = {criteria.pk: criteria for criteria in CriteriaSet.objects.all()}
-    for client in Client.objects.order_by("pk").iterator(chunk_size=chunk_size):
-        yield resources.patient(client)
-    for assessment in selectors.assessments_for_bulk_export().iterator(
-        chunk_size=chunk_size
+    cursor on PostgreSQL) as plain rows, so memory stays flat whatever the
+    row count."""
+    yield from map(
+        resources.patient,
+        selectors.patient_rows(selectors.patients_for_export(), chunk_size=chunk_size),
+    )
+    for assessment in selectors.assessment_rows(
+        selectors.assessments_for_export(), chunk_size=chunk_size
     ):
-        # A row made during the export (a new user or version) is read lazily.
-        if assessment.submitted_by_id in users:
-            assessment.submitted_by = users[assessment.submitted_by_id]
-        recommendation = getattr(assessment, "recommendation", None)
-        if recommendation is not None and recommendation.criteria_id in versions:
-            recommendation.criteria = versions[recommendation.criteria_id]
         yield from resources.assessment_resources(assessment)
-    for decision in selectors.decisions_for_export().iterator(chunk_size=chunk_size):
-        yield resources.service_request(decision, decision.client_id)  # type: ignore[attr-defined]
+    for decision in selectors.decision_rows(
+        selectors.decisions_for_export(), chunk_size=chunk_size
+    ):
+        yield resources.service_request(decision)
         yield resources.provenance(decision)
 
 
@@ -92,18 +86,18 @@ def bulk_export(
     now = now or timezone.now()
     counts = dict.fromkeys(RESOURCE_TYPES, 0)
     with ExitStack() as stack:
-        files: dict[str, IO[str]] = {
+        files: dict[str, IO[bytes]] = {
             kind: stack.enter_context(
-                (directory / f"{kind}.ndjson").open("w", encoding="utf-8")
+                (directory / f"{kind}.ndjson").open("wb", buffering=WRITE_BUFFER)
             )
             for kind in RESOURCE_TYPES
         }
+        encode = resources.encode_line
         for resource in _all_resources(chunk_size):
             if validate:
                 resources.validated(resource)
             kind = resource["resourceType"]
-            files[kind].write(resources.encode(resource))
-            files[kind].write("\n")
+            files[kind].write(encode(resource))
             counts[kind] += 1
     manifest: dict[str, Any] = {
         "transactionTime": now.isoformat(),

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models.query import QuerySet
 
 from levelofcare.fhir.bundle import RESOURCE_TYPES, bulk_export, client_resources
-from levelofcare.fhir.resources import encode, validated
+from levelofcare.fhir.resources import encode, encode_line, validated
 from tests.factories import ClientFactory
 from tests.levelofcare.fhir_helpers import full_record
 
@@ -84,6 +84,56 @@ def test_the_fast_encoding_is_the_same_json(two_records) -> None:
             assert json.loads(encode(resource)) == resource
 
 
+COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoë Núñez-Ødegård",
+        "王秀英",
+        "emoji \U0001f600 and \u2028 line separator",
+        'a "quote", a \\ backslash and a / slash',
+        "tab\t newline\n return\r \x00 \x1f \x7f controls",
+        "",
+    ],
+)
+def test_the_encoding_is_compact_json_dumps_byte_for_byte(text: str) -> None:
+    """orjson writes exactly what `json.dumps(ensure_ascii=False)` with compact
+    separators writes: non-ASCII as UTF-8, the same escapes."""
+    resource = {
+        "resourceType": "Patient",
+        "id": "12",
+        "name": [{"family": text, "given": [text]}],
+        "numbers": [0, -3, 2**40],
+        "flags": [True, False, None],
+        "nested": {"item": [{"linkId": text, "answer": []}]},
+    }
+
+    assert encode(resource) == json.dumps(resource, **COMPACT).encode("utf-8")
+    assert encode_line(resource) == encode(resource) + b"\n"
+
+
+def test_the_files_are_the_bundles_resources_byte_for_byte(
+    tmp_path, coordinator, clinician
+) -> None:
+    record = full_record(coordinator=coordinator, clinician=clinician)
+    patient = record["client"]
+    patient.family_name = 'Núñez "Ødegård"'
+    patient.given_name = "Zoë"
+    patient.save()
+
+    bulk_export(directory=tmp_path)
+
+    expected = client_resources(client=patient)
+    for kind in RESOURCE_TYPES:
+        assert (tmp_path / f"{kind}.ndjson").read_bytes() == b"".join(
+            json.dumps(r, **COMPACT).encode("utf-8") + b"\n"
+            for r in expected
+            if r["resourceType"] == kind
+        ), kind
+
+
 def test_rows_are_streamed_in_chunks(tmp_path, two_records, monkeypatch) -> None:
     """Constant memory: every query is read with .iterator(chunk_size), never
     loaded whole."""
@@ -109,8 +159,9 @@ def test_the_queries_do_not_grow_with_the_rows(
         full_record(coordinator=coordinator, clinician=clinician)
     ClientFactory.create_batch(5, created_by=coordinator)
 
-    # users, criteria versions, and a chunked read of each of the three kinds
-    with django_assert_max_num_queries(8):
+    # a chunked read of each of the three kinds (users, criteria versions and
+    # placements are joined into the rows)
+    with django_assert_max_num_queries(3):
         counts = bulk_export(directory=tmp_path, chunk_size=1000)
 
     assert counts["Patient"] == 8
