@@ -6,7 +6,7 @@ import ipaddress
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -69,3 +69,19 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def request_body(request: HttpRequest) -> bytes | None:
+    """The request body, or None when it is over `DATA_UPLOAD_MAX_MEMORY_SIZE`
+    (said by Content-Length, or found while reading). Read before any CSRF
+    check, which may parse a form body."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0  # Django's own body reading refuses it
+    if declared > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return None
+    try:
+        return request.body
+    except RequestDataTooBig:
+        return None

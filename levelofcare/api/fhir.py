@@ -18,7 +18,6 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -29,7 +28,7 @@ from intake.services import client_record_viewed
 from levelofcare.fhir.bundle import client_bundle
 from levelofcare.fhir.mapping import Issue, ResourceRefused, operation_outcome
 from levelofcare.fhir.services import questionnaire_response_import
-from locatr.http import signed_in_user
+from locatr.http import request_body, signed_in_user
 from locatr.params import BadJSON, json_parse
 
 FHIR_JSON: Final = "application/fhir+json"
@@ -100,21 +99,11 @@ def client_questionnaire_responses_view(request: HttpRequest, pk: int) -> HttpRe
     too_large = outcome(
         413, "too-costly", f"Request body too large (the limit is {limit:,} bytes)."
     )
-    if _content_length(request) > limit:
-        return too_large
-    try:
-        body = request.body  # before the CSRF check, which may parse a form body
-    except RequestDataTooBig:
+    body = request_body(request)
+    if body is None:
         return too_large
     response: HttpResponse = _import(request, body, pk)
     return response
-
-
-def _content_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0  # Django's own body reading refuses it
 
 
 @csrf_protect

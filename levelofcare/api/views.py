@@ -14,7 +14,6 @@ from typing import Final
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 from django.views.decorators.cache import never_cache
@@ -23,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from levelofcare import rules
 from levelofcare.criteria.selectors import criteria_active
 from levelofcare.recommendations.selectors import contract_evaluate
+from locatr.http import request_body
 from locatr.params import BadJSON, json_parse
 
 API_PREFIX = "/api/"
@@ -76,21 +76,11 @@ def evaluate_view(request: HttpRequest) -> HttpResponse:
         return _errors(401, "Sign in to use the API (session authentication).")
     if request.method != "POST":
         return _errors(405, "Use POST with an answers JSON body.", Allow="POST")
-    if _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-        return _too_large()
-    try:
-        body = request.body  # before the CSRF check, which may parse a form body
-    except RequestDataTooBig:
+    body = request_body(request)
+    if body is None:
         return _too_large()
     response: HttpResponse = _evaluate(request, body)
     return response
-
-
-def _content_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0  # Django's own body reading refuses it
 
 
 def _too_large() -> JsonResponse:
