@@ -826,28 +826,21 @@ def report_timeliness(*, period: Period) -> Report:
 # --- 4. outcomes --------------------------------------------------------------------
 
 
-def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
+def _episode_rows_sql() -> tuple[str, list[Any]]:
     """Every not voided assessment (each submitted one has its recommendation)
     with its instrument totals and whether it starts an episode (intake): the
     input of the outcomes query. The time is the recommendation's, written in
     the submission's transaction, and the totals are the ones copied then
     (`reports.facts`): the recommendation's narrow covering index, no JSON.
 
-    Only of clients with an intake assessment submitted in the period: an
-    episode that starts in the period starts with one (a client's first
-    assessment is an intake: a progress review needs a placement, which needs
-    an earlier decided assessment). Their whole history is kept, so episodes
-    are told apart as they were."""
-    in_period = Assessment.objects.filter(
-        kind=Assessment.Kind.INTAKE,
-        status=Assessment.Status.SUBMITTED,
-        submitted_at__gte=period.start,
-        submitted_at__lt=period.end,
-    ).values("client_id")
+    Every client's whole history, so episodes are told apart as they were; the
+    outcomes query keeps the episodes that started in the period. (Narrowing to
+    clients with an intake in the period first, a semi-join, made PostgreSQL
+    estimate a few hundred episodes and pick nested loops: 0.7 s against 0.4 s
+    over the year; the voided ones are left out by the join that reads the
+    kind, not a second pass.)"""
     queryset = (
-        Recommendation.objects.filter(
-            _not_voided("assessment_id"), client_id__in=in_period
-        )
+        Recommendation.objects.filter(assessment__voided_at__isnull=True)
         .annotate(
             at=EpochSeconds("created_at"),
             is_intake=Case(
@@ -881,11 +874,13 @@ decided AS ({decided}),
 dated AS (
   SELECT assessed.*,
     COALESCE(
-      MAX(CASE WHEN is_intake = 1 THEN at END)
-        OVER (PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING),
-      MIN(at) OVER (PARTITION BY client_id)
+      MAX(CASE WHEN is_intake = 1 THEN at END) OVER running,
+      FIRST_VALUE(at) OVER running
     ) AS started
   FROM assessed
+  WINDOW running AS (
+    PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING
+  )
 ),
 episodes AS (
   SELECT client_id, started,
@@ -938,7 +933,7 @@ def _outcomes_sql(period: Period) -> tuple[str, list[Any]]:
     the time and the total into one integer (`at * 100 + total`, totals being
     0 to 27): MIN gives the first, MAX the latest, and the total is the packed
     value less its hundreds. Standard SQL (PostgreSQL and SQLite)."""
-    base, params = _episode_rows_sql(period)
+    base, params = _episode_rows_sql()
     decided, decided_params = _decided_sql()
     drop = 100 - int(outcomes.RESPONSE_DROP_PERCENT)
     packed, unpacked, flags, single, per_client, counted = [], [], [], [], [], []
@@ -1020,12 +1015,11 @@ GROUP BY previous
 
 
 def _steps_sql(period: Period) -> tuple[str, list[Any]]:
-    """Placements in order per client, each against the one before, of clients
-    with a placement that started in the period. Placements opened by a
-    correction are left out (they fix a record; no one moved)."""
-    in_period = Placement.objects.filter(
-        started_at__gte=period.start, started_at__lt=period.end
-    ).values("client_id")
+    """Placements in order per client, each against the one before; the ones
+    that started in the period are counted. Placements opened by a correction
+    are left out (they fix a record; no one moved). Every placement is read:
+    narrowing to clients with a placement in the period first (a semi-join)
+    cost more than it saved (0.2 s against 0.4 s over the year, same rows)."""
     queryset = (
         Placement.objects.filter(
             # NOT EXISTS over the few corrections, not a join of every decision.
@@ -1034,7 +1028,6 @@ def _steps_sql(period: Period) -> tuple[str, list[Any]]:
                     pk=OuterRef("decision_id"), corrects__isnull=False
                 )
             ),
-            client_id__in=in_period,
         )
         .annotate(at=EpochSeconds("started_at"), rank=_rank("level"))
         .values("id", "client_id", "at", "rank")
