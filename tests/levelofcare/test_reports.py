@@ -563,9 +563,9 @@ def test_outcomes_count_step_downs_and_step_ups() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_outcomes_read_every_client_and_count_only_what_started_in_the_period() -> None:
-    """Both outcome queries read all history (no narrowing to clients active in
-    the period) and keep what started in the period: these clients check the
-    edges."""
+    """The edges of the period: the episode query keeps clients with an intake
+    in the period (whole history), the step query reads every placement; both
+    count only what started in the period."""
     before = PERIOD.start - timedelta(weeks=2)
     iop = "IOP (intensive outpatient)"
     # An episode that started before the period, measured in it: not counted.
