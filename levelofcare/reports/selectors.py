@@ -837,7 +837,9 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
     episode that starts in the period starts with one (a client's first
     assessment is an intake: a progress review needs a placement, which needs
     an earlier decided assessment). Their whole history is kept, so episodes
-    are told apart as they were."""
+    are told apart as they were. The voided ones are left out by the join that
+    reads the kind (one pass over the assessments, not a second for NOT
+    EXISTS)."""
     in_period = Assessment.objects.filter(
         kind=Assessment.Kind.INTAKE,
         status=Assessment.Status.SUBMITTED,
@@ -846,7 +848,7 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
     ).values("client_id")
     queryset = (
         Recommendation.objects.filter(
-            _not_voided("assessment_id"), client_id__in=in_period
+            assessment__voided_at__isnull=True, client_id__in=in_period
         )
         .annotate(
             at=EpochSeconds("created_at"),
@@ -881,11 +883,13 @@ decided AS ({decided}),
 dated AS (
   SELECT assessed.*,
     COALESCE(
-      MAX(CASE WHEN is_intake = 1 THEN at END)
-        OVER (PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING),
-      MIN(at) OVER (PARTITION BY client_id)
+      MAX(CASE WHEN is_intake = 1 THEN at END) OVER running,
+      FIRST_VALUE(at) OVER running
     ) AS started
   FROM assessed
+  WINDOW running AS (
+    PARTITION BY client_id ORDER BY at, id ROWS UNBOUNDED PRECEDING
+  )
 ),
 episodes AS (
   SELECT client_id, started,
@@ -1020,12 +1024,11 @@ GROUP BY previous
 
 
 def _steps_sql(period: Period) -> tuple[str, list[Any]]:
-    """Placements in order per client, each against the one before, of clients
-    with a placement that started in the period. Placements opened by a
-    correction are left out (they fix a record; no one moved)."""
-    in_period = Placement.objects.filter(
-        started_at__gte=period.start, started_at__lt=period.end
-    ).values("client_id")
+    """Placements in order per client, each against the one before; the ones
+    that started in the period are counted. Placements opened by a correction
+    are left out (they fix a record; no one moved). Every placement is read:
+    narrowing to clients with a placement in the period first (a semi-join)
+    cost more than it saved (0.2 s against 0.4 s over the year, same rows)."""
     queryset = (
         Placement.objects.filter(
             # NOT EXISTS over the few corrections, not a join of every decision.
@@ -1034,7 +1037,6 @@ def _steps_sql(period: Period) -> tuple[str, list[Any]]:
                     pk=OuterRef("decision_id"), corrects__isnull=False
                 )
             ),
-            client_id__in=in_period,
         )
         .annotate(at=EpochSeconds("started_at"), rank=_rank("level"))
         .values("id", "client_id", "at", "rank")

@@ -560,6 +560,47 @@ def test_outcomes_count_step_downs_and_step_ups() -> None:
     ]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_outcomes_read_every_client_and_count_only_what_started_in_the_period() -> None:
+    """The edges of the period: the episode query keeps clients with an intake
+    in the period (whole history), the step query reads every placement; both
+    count only what started in the period."""
+    before = PERIOD.start - timedelta(weeks=2)
+    iop = "IOP (intensive outpatient)"
+    # An episode that started before the period, measured in it: not counted.
+    _episode(ClientFactory(), before, [(0, 20), (3, 5)])
+    # A voided intake in the period starts no episode: the follow-up belongs to
+    # the episode that started before the period, so nothing is counted.
+    client = ClientFactory()
+    _episode(client, before, [(0, 20)])
+    _rec(at=WEEK1, client=client, phq9=18, voided=True)
+    _rec(at=WEEK1 + timedelta(weeks=4), client=client, phq9=2, kind="progress_review")
+    # Counted: an intake in the period (20 → 8 at week 4: response).
+    _episode(ClientFactory(), WEEK1, [(0, 20), (4, 8)])
+    # Steps: a placement in the period against one before it counts (a step
+    # down from inpatient); two placements before the period do not.
+    for first, second, at in (
+        ("inpatient", "iop", WEEK2),
+        ("iop", "outpatient", before + timedelta(days=3)),
+    ):
+        client = ClientFactory()
+        rec = _rec(at=before, level=first, client=client)
+        _decide(rec, at=before, level=first, place=True)
+        rec = _rec(at=at, level=second, client=client, kind="progress_review")
+        _decide(rec, at=at, level=second, place=True)
+    wide = Period(since=PERIOD.since, until=date(2026, 3, 1))
+    table, steps = selectors.report_outcomes(period=wide).tables
+    rows = {(r[0], r[1], r[2]): r[3:] for r in _cells(table)}
+    assert rows[(iop, "PHQ-9", "4 weeks")] == ["1", "1", "100%", "0", "0%"]
+    assert rows[(iop, "PHQ-9", "8 weeks")][0] == "0"
+    assert _cells(steps) == [
+        ["Inpatient", "1", "0", "0"],
+        ["IOP (intensive outpatient)", "0", "0", "0"],
+        ["Outpatient", "0", "0", "0"],
+    ]
+
+
 # --- 5. service gaps ------------------------------------------------------------------
 
 
