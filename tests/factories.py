@@ -199,6 +199,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 class RecommendationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Recommendation
+        skip_postgeneration_save = True  # `report_facts` saves what it writes
 
     assessment = factory.SubFactory(AssessmentFactory)
     client = factory.SelfAttribute("assessment.client")
