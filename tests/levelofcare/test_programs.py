@@ -632,17 +632,28 @@ def _admin_edit(client: HttpClient, program: Program, **changes: str) -> Any:
     return data, url
 
 
-def test_an_admin_edit_keeps_places_taken_while_the_form_was_open(
-    client: HttpClient, criteria_admin: Any, clinician: Any, coordinator: Any
-) -> None:
-    client.force_login(criteria_admin)
+def _admin_form_open_while_a_place_is_taken(
+    client: HttpClient, coordinator: Any, clinician: Any
+) -> Any:
+    """A program with 3 of 10 places open; its admin form is opened, then a
+    referral takes one place (2 open) before the form is posted back."""
     program = ProgramFactory(name="Evening IOP", capacity=10, open_places=3)
     data, url = _admin_edit(client, program)
-    # A referral takes a place while the admin edits the location only.
     rec = submit_assessment(user=coordinator, answer_dict=IOP_WORKING)
     services.decision_record(
         recommendation=rec, user=clinician, level="iop", referred_program=program
     )
+    return program, data, url
+
+
+def test_an_admin_edit_keeps_places_taken_while_the_form_was_open(
+    client: HttpClient, criteria_admin: Any, clinician: Any, coordinator: Any
+) -> None:
+    client.force_login(criteria_admin)
+    program, data, url = _admin_form_open_while_a_place_is_taken(
+        client, coordinator, clinician
+    )
+    # The admin edits the location only.
     assert client.post(url, {**data, "location": "Harbour St"}).status_code == 302
     program.refresh_from_db()
     assert (program.location, program.open_places) == ("Harbour St", 2)
@@ -652,11 +663,8 @@ def test_an_admin_change_of_open_places_applies_as_a_difference(
     client: HttpClient, criteria_admin: Any, clinician: Any, coordinator: Any
 ) -> None:
     client.force_login(criteria_admin)
-    program = ProgramFactory(name="Evening IOP", capacity=10, open_places=3)
-    data, url = _admin_edit(client, program)
-    rec = submit_assessment(user=coordinator, answer_dict=IOP_WORKING)
-    services.decision_record(
-        recommendation=rec, user=clinician, level="iop", referred_program=program
+    program, data, url = _admin_form_open_while_a_place_is_taken(
+        client, coordinator, clinician
     )
     # The admin saw 3 and typed 5 (two more places): 2 left + 2 = 4.
     assert client.post(url, {**data, "open_places": "5"}).status_code == 302
